@@ -1,0 +1,70 @@
+"""The one exception hierarchy of rankcore.
+
+Every error rankcore raises on purpose is a :class:`RankcoreError`. Where it helps callers,
+an error also subclasses the matching builtin, so ``except KeyError`` or ``except ValueError``
+keep working: :class:`MemberNotFound` is a :class:`KeyError`, a bad score is a
+:class:`TypeError` or a :class:`ValueError`.
+
+Domain errors that map to a vendor API error carry that vendor's ``code`` and ``message``, so
+the request router only translates them (see :class:`VendorError`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+__all__ = [
+    "InvalidArgument",
+    "InvalidArgumentType",
+    "MemberNotFound",
+    "RankcoreError",
+    "ScoreTypeError",
+    "ScoreValueError",
+    "VendorError",
+]
+
+
+class RankcoreError(Exception):
+    """Base class of every error rankcore raises on purpose."""
+
+
+class InvalidArgument(RankcoreError, ValueError):
+    """An argument has the right type but a value rankcore cannot accept."""
+
+
+class InvalidArgumentType(RankcoreError, TypeError):
+    """An argument has a type rankcore cannot accept."""
+
+
+class ScoreTypeError(InvalidArgumentType):
+    """A score is not an ``int`` or ``float`` (``bool`` and ``None`` included)."""
+
+
+class ScoreValueError(InvalidArgument):
+    """A score is NaN, infinite, or an integer too large to rank exactly."""
+
+
+class MemberNotFound(RankcoreError, KeyError):
+    """The member is not on the leaderboard."""
+
+    def __init__(self, member: Hashable) -> None:
+        super().__init__(member)
+        self.member = member
+
+    def __str__(self) -> str:
+        return f"member {self.member!r} is not on the leaderboard"
+
+
+class VendorError(RankcoreError):
+    """A domain refusal that a vendor API reports with a numeric code.
+
+    ``code`` and ``message`` are the vendor's; the router writes them into the vendor's
+    error shape. ``detail`` says, in rankcore's words, what exactly was refused.
+    """
+
+    code: int = 0
+    message: str = ""
+
+    def __init__(self, detail: str | None = None) -> None:
+        self.detail = detail or self.message
+        super().__init__(self.detail)

@@ -1,0 +1,140 @@
+"""Sort keys: one Python ``int`` per member that orders a whole leaderboard.
+
+A leaderboard orders members by score (better first), then by the time each member reached
+its score (earlier first; no time counts as later than any time), then by the order in which
+the writes arrived. Ordering ``(score, time, sequence)`` tuples would make every comparison in
+the sorted list a Python-level, element-by-element tuple comparison. Instead the three are
+packed into a single integer, compared by one C call::
+
+    key = rank_part << LOW_BITS | time_part << (SEQ_BITS + 1) | seq << 1 | is_int
+
+- ``rank_part`` is the score's position in the IEEE-754 total order (a signed 64-bit
+  integer), negated for descending boards, so that better scores get smaller keys. It is
+  exact for every finite float and every int of magnitude at most 2**53 (which converts to a
+  float exactly); larger ints are refused rather than ranked wrongly.
+- ``time_part`` is microseconds since 0001-01-01 UTC, or ``NO_TIME`` (larger than any) when a
+  write gave no time.
+- ``seq`` is the board's write counter, unique per write, so keys never collide.
+- ``is_int`` remembers whether the score was an ``int``, so it is given back as one. It sits
+  below ``seq`` and so never affects the order.
+
+Every part but ``rank_part`` is non-negative and bounded, so ``key >> LOW_BITS`` recovers
+``rank_part`` and all keys of one score lie in ``[rank_part << LOW_BITS,
+(rank_part + 1) << LOW_BITS)``: counting better scores is one bisection.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from datetime import UTC, datetime, timedelta
+from typing import Final
+
+from rankcore.errors import InvalidArgument, InvalidArgumentType, ScoreTypeError, ScoreValueError
+from rankcore.ranking.standing import Score
+
+__all__ = [
+    "LOW_BITS",
+    "MAX_INT_SCORE",
+    "NO_TIME",
+    "SEQ_BITS",
+    "check_score",
+    "decode_score",
+    "decode_time",
+    "encode_time",
+    "rank_part",
+]
+
+SEQ_BITS: Final = 48
+"""Writes per board before the sequence would wrap: 2**48 (about 2.8e14)."""
+TIME_BITS: Final = 60
+"""Microseconds from year 1 to year 9999 need 59 bits; one more leaves room for ``NO_TIME``."""
+LOW_BITS: Final = TIME_BITS + SEQ_BITS + 1
+NO_TIME: Final = (1 << TIME_BITS) - 1
+MAX_INT_SCORE: Final = 1 << 53
+"""Integer scores must satisfy ``abs(score) <= MAX_INT_SCORE`` to be ranked exactly."""
+
+_SEQ_SHIFT: Final = 1
+_TIME_SHIFT: Final = SEQ_BITS + 1
+_SEQ_MASK: Final = (1 << SEQ_BITS) - 1
+_TIME_MASK: Final = (1 << TIME_BITS) - 1
+_FLIP: Final = (1 << 63) - 1
+_EPOCH: Final = datetime(1, 1, 1, tzinfo=UTC)
+_MICROSECOND: Final = timedelta(microseconds=1)
+
+_pack_double = struct.Struct("<d").pack
+_unpack_double = struct.Struct("<d").unpack
+_pack_int64 = struct.Struct("<q").pack
+_unpack_int64 = struct.Struct("<q").unpack
+
+
+def check_score(score: object, name: str = "score") -> Score:
+    """Return ``score`` if rankcore can rank it exactly, else raise naming ``name``.
+
+    Accepted: ``int`` (not ``bool``) with ``abs(score) <= 2**53``, and finite ``float``.
+    """
+    if type(score) is int:  # the common case first
+        if -MAX_INT_SCORE <= score <= MAX_INT_SCORE:
+            return score
+    elif isinstance(score, float):
+        if math.isfinite(score):
+            return score
+        raise ScoreValueError(f"{name} must be finite, got {score!r}")
+    elif isinstance(score, bool) or not isinstance(score, int):
+        raise ScoreTypeError(f"{name} must be an int or a float, not {type(score).__name__}")
+    if -MAX_INT_SCORE <= score <= MAX_INT_SCORE:
+        return int(score)
+    raise ScoreValueError(
+        f"{name}={score} is too large to rank exactly: integer scores must lie within ±2**53"
+    )
+
+
+def rank_part(score: Score, descending: bool) -> int:
+    """The score's place in the board's order: smaller is better. ``score`` must be checked."""
+    bits: int = _unpack_int64(_pack_double(score + 0.0))[0]  # + 0.0 turns -0.0 into 0.0
+    if bits < 0:
+        bits ^= _FLIP
+    return -bits if descending else bits
+
+
+def bound_part(bound: object, name: str, descending: bool) -> int:
+    """Like :func:`rank_part` for a range bound, which may also be ``±inf``."""
+    if isinstance(bound, float) and math.isinf(bound):
+        return rank_part(bound, descending)
+    return rank_part(check_score(bound, name), descending)
+
+
+def decode_score(key: int, descending: bool) -> Score:
+    """The score packed into ``key``, as the ``int`` or ``float`` it was written as."""
+    bits = key >> LOW_BITS
+    if descending:
+        bits = -bits
+    if bits < 0:
+        bits ^= _FLIP
+    value: float = _unpack_double(_pack_int64(bits))[0]
+    return int(value) if key & 1 else value
+
+
+def encode_time(at: object, name: str = "at") -> int:
+    """Microseconds since 0001-01-01 UTC for an aware ``at``; ``NO_TIME`` for ``None``."""
+    if at is None:
+        return NO_TIME
+    if not isinstance(at, datetime):
+        raise InvalidArgumentType(f"{name} must be a datetime or None, not {type(at).__name__}")
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise InvalidArgument(f"{name} must be timezone-aware, got naive {at.isoformat()}")
+    micros: int = (at - _EPOCH) // _MICROSECOND
+    if micros < 0:
+        raise InvalidArgument(f"{name} must not be before 0001-01-01 UTC, got {at.isoformat()}")
+    return micros
+
+
+def decode_time(key: int) -> datetime | None:
+    """The reached-at time packed into ``key`` (in UTC), or ``None``."""
+    micros = (key >> _TIME_SHIFT) & _TIME_MASK
+    return None if micros == NO_TIME else _EPOCH + timedelta(microseconds=micros)
+
+
+def decode_seq(key: int) -> int:
+    """The write sequence number packed into ``key``."""
+    return (key >> _SEQ_SHIFT) & _SEQ_MASK

@@ -1,0 +1,483 @@
+"""The ranking kernel: one leaderboard, O(log n) updates and ranks under every tie policy.
+
+A board keeps three structures in step:
+
+- ``_keys``: member -> sort key (see :mod:`rankcore.ranking.keys`: one ``int`` packing the
+  score, the reached-at time, the write sequence and the score's type),
+- ``_members``: sort key -> member,
+- ``_sorted``: a :class:`~sortedcontainers.SortedList` of the keys, best first.
+
+Ranks are counts of better keys, found by bisection. A dense board also keeps the distinct
+scores (``_distinct``, with their multiplicities in ``_counts``), since counting distinct
+better scores is not a bisection of the member keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Final
+
+from sortedcontainers import SortedList
+
+from rankcore.errors import InvalidArgument, InvalidArgumentType, MemberNotFound
+from rankcore.ranking.keys import (
+    LOW_BITS,
+    SEQ_BITS,
+    bound_part,
+    check_score,
+    decode_score,
+    decode_seq,
+    decode_time,
+    encode_time,
+    rank_part,
+)
+from rankcore.ranking.policy import Order, TiePolicy
+from rankcore.ranking.standing import Score, Standing
+
+__all__ = ["Leaderboard"]
+
+_TIME_SHIFT: Final = SEQ_BITS + 1
+_SEQ_LIMIT: Final = 1 << SEQ_BITS
+_COMPETITION: Final = TiePolicy.COMPETITION
+_MODIFIED: Final = TiePolicy.MODIFIED_COMPETITION
+_DENSE: Final = TiePolicy.DENSE
+_ORDINAL: Final = TiePolicy.ORDINAL
+
+
+def _check_count(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidArgumentType(f"{name} must be an int, not {type(value).__name__}")
+    if value < 0:
+        raise InvalidArgument(f"{name} must not be negative, got {value}")
+    return value
+
+
+def _utc(at: datetime | None) -> datetime | None:
+    return at if at is None or at.tzinfo is UTC else at.astimezone(UTC)
+
+
+class Leaderboard:
+    """A leaderboard: members (hashable ids) ranked by a numeric score.
+
+    >>> board = Leaderboard()
+    >>> for member, points in [("ann", 4), ("bob", 3), ("cy", 1), ("di", 1)]:
+    ...     _ = board.set(member, points)
+    >>> [(s.member, s.rank) for s in board.page(0, 10)]
+    [('ann', 1), ('bob', 2), ('cy', 3), ('di', 3)]
+
+    ``order`` says which scores are better (:attr:`Order.DESC`: higher, the default).
+    ``ties`` says how equal scores are ranked (:class:`TiePolicy`, default competition).
+    Inside a tie, members are always listed by the time they reached their score (earlier
+    first; a write without a time counts as later than any timed write), then by the order
+    in which the writes arrived.
+
+    Scores are ints (at most 2**53 in magnitude) or finite floats. Not thread-safe: share a
+    board between threads only behind a lock (the :class:`~rankcore.Engine` does this).
+    Modifying a board while iterating over it is not supported.
+    """
+
+    __slots__ = ("_counts", "_desc", "_distinct", "_keys", "_members", "_seq", "_sorted", "_ties")
+
+    def __init__(self, order: Order = Order.DESC, ties: TiePolicy = TiePolicy.COMPETITION) -> None:
+        if not isinstance(order, Order):
+            raise InvalidArgumentType(f"order must be an Order, not {order!r}")
+        if not isinstance(ties, TiePolicy):
+            raise InvalidArgumentType(f"ties must be a TiePolicy, not {ties!r}")
+        self._desc = order is Order.DESC
+        self._ties = ties
+        self._keys: dict[Hashable, int] = {}
+        self._members: dict[int, Hashable] = {}
+        self._sorted: SortedList = SortedList()
+        self._seq = 0
+        # Only dense boards count distinct scores: rank part -> number of members with it.
+        self._counts: dict[int, int] | None = {} if ties is _DENSE else None
+        self._distinct: SortedList | None = SortedList() if ties is _DENSE else None
+
+    # -- properties ---------------------------------------------------------------------------
+
+    @property
+    def order(self) -> Order:
+        """Which scores are better."""
+        return Order.DESC if self._desc else Order.ASC
+
+    @property
+    def ties(self) -> TiePolicy:
+        """How equal scores are ranked."""
+        return self._ties
+
+    def __repr__(self) -> str:
+        return f"Leaderboard(order={self.order}, ties={self._ties}, members={len(self._keys)})"
+
+    # -- writes -------------------------------------------------------------------------------
+
+    def set(self, member: Hashable, score: Score, at: datetime | None = None) -> Standing:
+        """Set ``member``'s score to ``score``, reached at ``at``; return its new standing.
+
+        Setting the score a member already has changes nothing (its reached-at time included).
+        O(log n).
+        """
+        score = check_score(score)
+        return self._write(member, self._key_of(member), score, at)
+
+    def incr(self, member: Hashable, delta: Score, at: datetime | None = None) -> Standing:
+        """Add ``delta`` (which may be negative) to ``member``'s score; an absent member starts
+        at 0. Returns the new standing. An increment of 0 changes nothing. O(log n).
+        """
+        delta = check_score(delta, "delta")
+        old = self._key_of(member)
+        score = delta if old is None else decode_score(old, self._desc) + delta
+        return self._write(member, old, check_score(score, "the new score"), at)
+
+    def best(self, member: Hashable, score: Score, at: datetime | None = None) -> Standing:
+        """Keep the better of ``member``'s score and ``score`` under the board's order.
+
+        A score that is not better changes nothing, reached-at time included. Returns the
+        member's standing afterwards. O(log n).
+        """
+        score = check_score(score)
+        old = self._key_of(member)
+        if old is not None and rank_part(score, self._desc) >= old >> LOW_BITS:
+            encode_time(at)  # the time is still validated
+            return self._standing(member, old, self._ties)
+        return self._write(member, old, score, at)
+
+    def remove(self, member: Hashable) -> bool:
+        """Remove ``member``; return whether it was on the board. O(log n)."""
+        key = self._key_of(member)
+        if key is None:
+            return False
+        del self._keys[member]
+        self._unlink(key)
+        return True
+
+    def clear(self) -> None:
+        """Remove every member. O(n)."""
+        self._keys.clear()
+        self._members.clear()
+        self._sorted.clear()
+        if self._counts is not None and self._distinct is not None:
+            self._counts.clear()
+            self._distinct.clear()
+
+    def load(self, entries: Iterable[Sequence[object]]) -> int:
+        """Apply many ``(member, score)`` or ``(member, score, at)`` entries at once.
+
+        The result equals calling :meth:`set` for each entry in turn, but costs one sort of
+        the new keys instead of one insertion each. Every entry is checked before anything
+        changes: on an error the board is unchanged. Returns the number of entries read.
+        O(k log k + k log n) for k entries.
+        """
+        staged: dict[Hashable, int] = {}
+        seq = self._seq
+        count = 0
+        desc = self._desc
+        for count, entry in enumerate(entries, start=1):
+            if not isinstance(entry, (tuple, list)) or len(entry) not in (2, 3):
+                raise InvalidArgumentType(
+                    f"entry {count} must be a (member, score) or (member, score, at) tuple"
+                )
+            member, score = entry[0], check_score(entry[1], f"score of entry {count}")
+            time = encode_time(entry[2] if len(entry) == 3 else None, f"at of entry {count}")
+            try:
+                old = staged.get(member)
+            except TypeError:
+                raise InvalidArgumentType(f"member of entry {count} must be hashable") from None
+            if old is None:
+                old = self._keys.get(member)
+            part = rank_part(score, desc)
+            if old is not None and old >> LOW_BITS == part:
+                continue
+            seq += 1
+            staged[member] = self._pack(part, time, seq, score)
+        if seq >= _SEQ_LIMIT:
+            raise InvalidArgument("this board has used up its write sequence numbers")
+        self._seq = seq
+        replaced = [self._keys[m] for m in staged if m in self._keys]
+        for key in replaced:
+            self._unlink(key)
+        self._keys.update(staged)
+        self._members.update((key, member) for member, key in staged.items())
+        self._sorted.update(staged.values())
+        if self._counts is not None and self._distinct is not None:
+            for key in staged.values():
+                self._count_in(key >> LOW_BITS)
+        return count
+
+    # -- reads --------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        """The number of members. O(1)."""
+        return len(self._keys)
+
+    def __contains__(self, member: object) -> bool:
+        """Whether ``member`` is on the board. O(1)."""
+        return self._key_of(member) is not None
+
+    def __iter__(self) -> Iterator[Standing]:
+        """Every standing, in rank order. O(log n) to start, O(1) amortised per entry."""
+        for start in range(0, len(self._sorted), 1024):
+            yield from self._slice(start, start + 1024, self._ties)
+
+    def rank(self, member: Hashable, ties: TiePolicy | None = None) -> int:
+        """``member``'s rank under the board's tie policy (or ``ties``). O(log n).
+
+        Raises :class:`~rankcore.MemberNotFound` (a ``KeyError``) if it is not on the board.
+        """
+        key = self._key_of(member)
+        if key is None:
+            raise MemberNotFound(member)
+        return self._rank(key, self._policy(ties))
+
+    def get(self, member: Hashable, ties: TiePolicy | None = None) -> Standing | None:
+        """``member``'s standing, or ``None`` if it is not on the board. O(log n)."""
+        key = self._key_of(member)
+        return None if key is None else self._standing(member, key, self._policy(ties))
+
+    def page(self, offset: int, limit: int, ties: TiePolicy | None = None) -> list[Standing]:
+        """Up to ``limit`` standings in rank order, starting at entry ``offset`` (from 0).
+
+        O(log n + limit).
+        """
+        offset = _check_count(offset, "offset")
+        limit = _check_count(limit, "limit")
+        return self._slice(offset, offset + limit, self._policy(ties))
+
+    def around(
+        self, member: Hashable, before: int, after: int, ties: TiePolicy | None = None
+    ) -> list[Standing]:
+        """``member``'s standing with up to ``before`` entries above it and ``after`` below.
+
+        Raises :class:`~rankcore.MemberNotFound` if it is not on the board.
+        O(log n + before + after).
+        """
+        before = _check_count(before, "before")
+        after = _check_count(after, "after")
+        key = self._key_of(member)
+        if key is None:
+            raise MemberNotFound(member)
+        index = self._sorted.bisect_left(key)
+        return self._slice(max(0, index - before), index + after + 1, self._policy(ties))
+
+    def by_rank(self, first: int, last: int) -> list[Standing]:
+        """Every member whose rank lies in ``[first, last]``, in rank order.
+
+        ``by_rank(1, 1)`` returns everyone tied for first (under modified competition ranking
+        a tie for first has rank 2, so it returns nobody). O(log n + k) for k members returned.
+        """
+        if _check_count(first, "first") < 1:
+            raise InvalidArgument(f"first must be at least 1, got {first}")
+        _check_count(last, "last")
+        size = len(self._sorted)
+        if last < first or first > size:
+            return []
+        ties = self._ties
+        if ties is _ORDINAL:
+            start, stop = first - 1, min(last, size)
+        elif ties is _COMPETITION:
+            # A member's rank is 1 + the index where its score's run starts.
+            run_start, run_stop = self._run(first - 1)
+            start = first - 1 if run_start == first - 1 else run_stop
+            stop = size if last >= size else self._run(last - 1)[1]
+        elif ties is _MODIFIED:
+            # A member's rank is the index where its score's run stops.
+            start = self._run(first - 1)[0]
+            if last >= size:
+                stop = size
+            else:
+                run_start, run_stop = self._run(last - 1)
+                stop = last if run_stop == last else run_start
+        else:
+            assert self._distinct is not None
+            distinct = self._distinct
+            if first > len(distinct):
+                return []
+            bisect = self._sorted.bisect_left
+            start = bisect(distinct[first - 1] << LOW_BITS)
+            stop = size if last >= len(distinct) else bisect(distinct[last] << LOW_BITS)
+        return self._slice(start, stop, ties) if start < stop else []
+
+    def count_between(self, low: Score, high: Score) -> int:
+        """How many members have a score ``s`` with ``low <= s <= high``. O(log n).
+
+        Bounds may be ``float('-inf')`` or ``float('inf')``; ``low > high`` counts nothing.
+        """
+        a = bound_part(low, "low", self._desc)
+        b = bound_part(high, "high", self._desc)
+        first, last = (b, a) if self._desc else (a, b)
+        if first > last:
+            return 0
+        bisect = self._sorted.bisect_left
+        return int(bisect((last + 1) << LOW_BITS) - bisect(first << LOW_BITS))
+
+    def percentile(self, member: Hashable) -> float:
+        """``member``'s percentile rank: 100 * (worse + equal / 2) / n, in ``(0, 100)``.
+
+        ``worse`` counts members with a strictly worse score and ``equal`` those with the same
+        score, the member included (the "mean" definition): the best of 1,000 distinct scores
+        is at 99.95, a board of one at 50. Raises :class:`~rankcore.MemberNotFound`. O(log n).
+        """
+        key = self._key_of(member)
+        if key is None:
+            raise MemberNotFound(member)
+        start, stop = self._run_of(key >> LOW_BITS)
+        size = len(self._sorted)
+        return 100.0 * ((size - stop) + (stop - start) / 2) / size
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _key_of(self, member: object) -> int | None:
+        try:
+            return self._keys.get(member)
+        except TypeError:
+            raise InvalidArgumentType(
+                f"member must be hashable, not {type(member).__name__}"
+            ) from None
+
+    def _policy(self, ties: TiePolicy | None) -> TiePolicy:
+        if ties is None:
+            return self._ties
+        if not isinstance(ties, TiePolicy):
+            raise InvalidArgumentType(f"ties must be a TiePolicy or None, not {ties!r}")
+        if ties is _DENSE and self._distinct is None:
+            raise InvalidArgument("dense ranks need a board created with ties=TiePolicy.DENSE")
+        return ties
+
+    @staticmethod
+    def _pack(part: int, time: int, seq: int, score: Score) -> int:
+        """The sort key of a write (layout in :mod:`rankcore.ranking.keys`)."""
+        return (part << LOW_BITS) | (time << _TIME_SHIFT) | (seq << 1) | (type(score) is int)
+
+    def _write(
+        self, member: Hashable, old: int | None, score: Score, at: datetime | None
+    ) -> Standing:
+        """Move ``member`` from key ``old`` (None: absent) to ``score``; everything checked."""
+        part = rank_part(score, self._desc)
+        time = encode_time(at)
+        if old is not None and old >> LOW_BITS == part:
+            return self._standing(member, old, self._ties)
+        seq = self._seq + 1
+        if seq >= _SEQ_LIMIT:
+            raise InvalidArgument("this board has used up its write sequence numbers")
+        self._seq = seq
+        key = self._pack(part, time, seq, score)
+        if old is not None:
+            self._unlink(old)
+        self._keys[member] = key
+        self._members[key] = member
+        self._sorted.add(key)
+        ties = self._ties
+        if self._counts is not None:
+            self._count_in(part)
+        if ties is _COMPETITION:
+            rank = self._sorted.bisect_left(part << LOW_BITS) + 1
+        else:
+            rank = self._rank(key, ties)
+        return Standing(member, score, rank, _utc(at))
+
+    def _unlink(self, key: int) -> None:
+        """Remove ``key`` from the sorted structures (not from ``_keys``)."""
+        self._sorted.remove(key)
+        del self._members[key]
+        if self._counts is not None and self._distinct is not None:
+            part = key >> LOW_BITS
+            left = self._counts[part] - 1
+            if left:
+                self._counts[part] = left
+            else:
+                del self._counts[part]
+                self._distinct.remove(part)
+
+    def _count_in(self, part: int) -> None:
+        assert self._counts is not None and self._distinct is not None
+        if part in self._counts:
+            self._counts[part] += 1
+        else:
+            self._counts[part] = 1
+            self._distinct.add(part)
+
+    def _run_of(self, part: int) -> tuple[int, int]:
+        """Index range ``[start, stop)`` of the members whose score has rank part ``part``."""
+        bisect = self._sorted.bisect_left
+        return bisect(part << LOW_BITS), bisect((part + 1) << LOW_BITS)
+
+    def _run(self, index: int) -> tuple[int, int]:
+        """Index range of the members tied with the member at ``index``."""
+        return self._run_of(self._sorted[index] >> LOW_BITS)
+
+    def _rank(self, key: int, ties: TiePolicy) -> int:
+        part = key >> LOW_BITS
+        if ties is _COMPETITION:
+            return int(self._sorted.bisect_left(part << LOW_BITS)) + 1
+        if ties is _ORDINAL:
+            return int(self._sorted.bisect_left(key)) + 1
+        if ties is _MODIFIED:
+            return int(self._sorted.bisect_left((part + 1) << LOW_BITS))
+        assert self._distinct is not None
+        return int(self._distinct.bisect_left(part)) + 1
+
+    def _standing(self, member: Hashable, key: int, ties: TiePolicy) -> Standing:
+        return Standing(
+            member, decode_score(key, self._desc), self._rank(key, ties), decode_time(key)
+        )
+
+    def _slice(self, start: int, stop: int, ties: TiePolicy) -> list[Standing]:
+        """Standings of entries ``[start, stop)`` with ranks under ``ties``. O(log n + k)."""
+        keys = list(self._sorted.islice(start, stop))
+        if not keys:
+            return []
+        ranks = self._ranks(keys, start, ties)
+        desc = self._desc
+        members = self._members
+        return [
+            Standing(members[key], decode_score(key, desc), rank, decode_time(key))
+            for key, rank in zip(keys, ranks, strict=True)
+        ]
+
+    def _ranks(self, keys: list[int], start: int, ties: TiePolicy) -> list[int]:
+        """The ranks of consecutive entries ``keys`` that begin at index ``start``.
+
+        Only the first run of equal scores (and, for modified competition, the last) needs a
+        bisection; every other run's rank follows from where it starts or stops in ``keys``.
+        """
+        if ties is _ORDINAL:
+            return list(range(start + 1, start + 1 + len(keys)))
+        parts = [key >> LOW_BITS for key in keys]
+        ranks = [0] * len(keys)
+        if ties is _MODIFIED:
+            stop = self._run_of(parts[-1])[1]
+            rank = stop
+            for i in range(len(keys) - 1, -1, -1):
+                if i + 1 < len(keys) and parts[i] != parts[i + 1]:
+                    rank = start + i + 1
+                ranks[i] = rank
+            return ranks
+        rank = self._rank(keys[0], ties)
+        ranks[0] = rank
+        for i in range(1, len(keys)):
+            if parts[i] != parts[i - 1]:
+                rank = start + i + 1 if ties is _COMPETITION else rank + 1
+            ranks[i] = rank
+        return ranks
+
+    def _check(self) -> None:
+        """Verify every internal invariant; raise ``AssertionError`` on the first broken one.
+
+        O(n log n): for tests, never for production paths.
+        """
+        self._sorted._check()
+        assert len(self._keys) == len(self._members) == len(self._sorted)
+        seqs = set()
+        for member, key in self._keys.items():
+            assert self._members[key] is member or self._members[key] == member
+            assert key in self._sorted
+            seq = decode_seq(key)
+            assert 0 < seq <= self._seq
+            seqs.add(seq)
+        assert len(seqs) == len(self._keys), "sequence numbers must be unique"
+        if self._counts is not None and self._distinct is not None:
+            expected: dict[int, int] = {}
+            for key in self._keys.values():
+                expected[key >> LOW_BITS] = expected.get(key >> LOW_BITS, 0) + 1
+            assert self._counts == expected
+            assert list(self._distinct) == sorted(expected)

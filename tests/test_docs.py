@@ -1,0 +1,47 @@
+"""Every code example in the README and docs runs, and every docstring example holds."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import pkgutil
+import re
+from pathlib import Path
+
+import pytest
+
+import rankcore
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+_PYTHON = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
+_SHELL = re.compile(r"^```sh\n(.*?)^```", re.S | re.M)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_python_examples_run(page: Path) -> None:
+    namespace: dict[str, object] = {"__name__": f"example_{page.stem}"}
+    for block in _PYTHON.findall(page.read_text()):
+        exec(compile(block, str(page), "exec"), namespace)
+
+
+def test_readme_has_exactly_two_setup_commands_and_ci_runs_the_second() -> None:
+    commands = [b.strip() for b in _SHELL.findall((ROOT / "README.md").read_text())]
+    assert len(commands) == 2
+    assert commands[0].endswith("rankcore demo")
+    assert commands[1].endswith("pytest")
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert commands[1] in ci
+
+
+MODULES = sorted(
+    module.name
+    for module in pkgutil.walk_packages(rankcore.__path__, "rankcore.")
+    if not module.name.endswith("__main__")
+)
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name: str) -> None:
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.failed == 0

@@ -1,0 +1,216 @@
+"""The kernel's seed samples, its errors, and behaviour the model test does not reach."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from rankcore import (
+    InvalidArgument,
+    InvalidArgumentType,
+    Leaderboard,
+    MemberNotFound,
+    Order,
+    RankcoreError,
+    ScoreTypeError,
+    ScoreValueError,
+    Standing,
+    TiePolicy,
+)
+
+IST = timezone(timedelta(hours=5, minutes=30), "IST")
+
+
+def test_rehook_sample_points_rank_competition() -> None:
+    # Seed 001: points 4, 3, 1, 1, 1 are ranked 1, 2, 3, 3, 3, listed in arrival order.
+    board = Leaderboard(ties=TiePolicy.COMPETITION)
+    sample = [("KMN@123", 4), ("New_customer2", 3), ("krishna123", 1)]
+    sample += [("New_customer3", 1), ("New_customer4", 1)]
+    for source_id, points in sample:
+        board.incr(source_id, points)
+    assert [(s.member, s.score, s.rank) for s in board.page(0, 20)] == [
+        ("KMN@123", 4, 1),
+        ("New_customer2", 3, 2),
+        ("krishna123", 1, 3),
+        ("New_customer3", 1, 3),
+        ("New_customer4", 1, 3),
+    ]
+
+
+def test_capillary_sample_ties_rank_ordinal_by_last_activity() -> None:
+    # Seed 000: three customers at 21000 are ranks 1, 2, 3 in lastActivityTime order.
+    board = Leaderboard(ties=TiePolicy.ORDINAL)
+    activity = {
+        381333386: datetime(2022, 11, 29, 13, 48, 28, tzinfo=IST),
+        381329844: datetime(2022, 11, 25, 21, 44, 40, tzinfo=IST),
+        381332324: datetime(2022, 11, 29, 0, 14, 48, tzinfo=IST),
+    }
+    for customer, at in activity.items():  # written out of order on purpose
+        board.set(customer, 21000, at)
+    assert [(s.rank, s.member, s.reached_at) for s in board.page(0, 10)] == [
+        (1, 381329844, activity[381329844]),
+        (2, 381332324, activity[381332324]),
+        (3, 381333386, activity[381333386]),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("ties", "ranks"),
+    [
+        (TiePolicy.COMPETITION, [1, 2, 2, 4]),
+        (TiePolicy.MODIFIED_COMPETITION, [1, 3, 3, 4]),
+        (TiePolicy.DENSE, [1, 2, 2, 3]),
+        (TiePolicy.ORDINAL, [1, 2, 3, 4]),
+    ],
+)
+def test_the_four_policies_on_one_board(ties: TiePolicy, ranks: list[int]) -> None:
+    board = Leaderboard(ties=ties)
+    board.load([("a", 10), ("b", 7), ("c", 7), ("d", 1)])
+    assert [s.rank for s in board] == ranks
+    assert [board.rank(m) for m in "abcd"] == ranks
+
+
+def test_ascending_board_ranks_lower_first() -> None:
+    laps = Leaderboard(order=Order.ASC)
+    laps.load([("ann", 63.456), ("bob", 61.002), ("cy", 63.456)])
+    assert [(s.member, s.rank) for s in laps] == [("bob", 1), ("ann", 2), ("cy", 2)]
+    assert laps.best("ann", 70.0).score == 63.456  # worse lap: nothing changes
+    assert laps.best("ann", 60.5).rank == 1
+
+
+def test_untimed_writes_list_after_timed_ones() -> None:
+    board = Leaderboard(ties=TiePolicy.ORDINAL)
+    board.set("untimed", 5)
+    board.set("late", 5, datetime(2030, 1, 1, tzinfo=UTC))
+    board.set("early", 5, datetime(2020, 1, 1, tzinfo=UTC))
+    assert [s.member for s in board] == ["early", "late", "untimed"]
+
+
+def test_unchanged_score_keeps_reached_at_and_place() -> None:
+    board = Leaderboard(ties=TiePolicy.ORDINAL)
+    t1, t2 = datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 1, 2, tzinfo=UTC)
+    board.set("a", 5, t1)
+    board.set("b", 5, t2)
+    assert board.set("a", 5, t2) == Standing("a", 5, 1, t1)
+    assert board.incr("a", 0, t2).reached_at == t1
+    assert board.best("a", 4, t2) == Standing("a", 5, 1, t1)
+
+
+def test_score_types_are_kept() -> None:
+    board = Leaderboard()
+    assert type(board.set("a", 3).score) is int
+    assert board.incr("a", 0.5).score == 3.5
+    assert type(board.set("b", 2.0).score) is float
+    assert board.set("c", 2**53).score == 2**53
+    assert board.get("c") == Standing("c", 2**53, 1, None)
+
+
+@pytest.mark.parametrize(
+    ("score", "error", "words"),
+    [
+        (True, ScoreTypeError, "score must be an int or a float, not bool"),
+        (None, ScoreTypeError, "not NoneType"),
+        ("3", ScoreTypeError, "not str"),
+        (math.nan, ScoreValueError, "score must be finite"),
+        (math.inf, ScoreValueError, "score must be finite"),
+        (2**53 + 1, ScoreValueError, "too large to rank exactly"),
+    ],
+)
+def test_bad_scores_are_refused_by_name(score: object, error: type, words: str) -> None:
+    board = Leaderboard()
+    board.set("a", 1)
+    with pytest.raises(error, match=words):
+        board.set("a", score)  # type: ignore[arg-type]
+    assert list(board) == [Standing("a", 1, 1, None)]
+
+
+def test_error_classes_match_builtins() -> None:
+    assert issubclass(MemberNotFound, KeyError)
+    assert issubclass(ScoreTypeError, TypeError)
+    assert issubclass(ScoreValueError, ValueError)
+    for error in (MemberNotFound, ScoreTypeError, ScoreValueError, InvalidArgument):
+        assert issubclass(error, RankcoreError)
+
+
+def test_overflowing_increment_is_refused_and_changes_nothing() -> None:
+    board = Leaderboard()
+    board.set("a", 2**53)
+    with pytest.raises(ScoreValueError, match="the new score"):
+        board.incr("a", 1)
+    board.set("f", 1e308)
+    with pytest.raises(ScoreValueError, match="the new score must be finite"):
+        board.incr("f", 1e308)
+    assert [s.score for s in board] == [1e308, 2**53]
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "words"),
+    [
+        (lambda b: b.page(-1, 10), InvalidArgument, "offset must not be negative"),
+        (lambda b: b.page(0, -1), InvalidArgument, "limit must not be negative"),
+        (lambda b: b.page(0, 1.5), InvalidArgumentType, "limit must be an int"),
+        (lambda b: b.around("a", -1, 0), InvalidArgument, "before must not be negative"),
+        (lambda b: b.around("zz", 1, 1), MemberNotFound, "'zz' is not on the leaderboard"),
+        (lambda b: b.by_rank(0, 3), InvalidArgument, "first must be at least 1"),
+        (lambda b: b.set(["x"], 1), InvalidArgumentType, "member must be hashable"),
+        (lambda b: b.set("a", 1, datetime(2024, 1, 1)), InvalidArgument, "at must be timezone"),
+        (lambda b: b.set("a", 1, "today"), InvalidArgumentType, "at must be a datetime"),
+        (lambda b: b.rank("a", TiePolicy.DENSE), InvalidArgument, "dense ranks need"),
+        (lambda b: b.count_between(math.nan, 3), ScoreValueError, "low must be finite"),
+        (lambda b: b.load([("a", 1), ("b", "x")]), ScoreTypeError, "score of entry 2"),
+        (lambda b: Leaderboard(order="desc"), InvalidArgumentType, "order must be an Order"),
+    ],
+)
+def test_bad_arguments_are_named(call: object, error: type, words: str) -> None:
+    board = Leaderboard()
+    board.set("a", 1)
+    with pytest.raises(error, match=words):
+        call(board)  # type: ignore[operator]
+    assert list(board) == [Standing("a", 1, 1, None)]
+
+
+def test_rank_of_missing_member_is_a_key_error() -> None:
+    with pytest.raises(KeyError):
+        Leaderboard().rank("nobody")
+    assert Leaderboard().get("nobody") is None
+    assert Leaderboard().remove("nobody") is False
+
+
+def test_load_equals_repeated_sets() -> None:
+    entries = [("a", 5), ("b", 7), ("a", 9), ("c", 7), ("b", 7), ("d", 1.5)]
+    loaded, repeated = Leaderboard(ties=TiePolicy.ORDINAL), Leaderboard(ties=TiePolicy.ORDINAL)
+    loaded.set("c", 2)
+    repeated.set("c", 2)
+    assert loaded.load(entries) == len(entries)
+    for member, score in entries:
+        repeated.set(member, score)
+    assert list(loaded) == list(repeated)
+    loaded._check()
+
+
+def test_percentile_and_count_between() -> None:
+    board = Leaderboard()
+    board.load([(i, i) for i in range(1000)])
+    assert board.percentile(999) == pytest.approx(99.95)
+    assert board.percentile(0) == pytest.approx(0.05)
+    assert board.count_between(10, 19) == 10
+    assert board.count_between(-math.inf, math.inf) == 1000
+    assert board.count_between(5, 4) == 0
+
+
+def test_clear_empties_and_keeps_working() -> None:
+    board = Leaderboard(ties=TiePolicy.DENSE)
+    board.load([("a", 1), ("b", 1)])
+    board.clear()
+    assert len(board) == 0 and list(board) == []
+    assert board.set("a", 2).rank == 1
+    board._check()
+
+
+def test_iteration_crosses_chunks() -> None:
+    board = Leaderboard(ties=TiePolicy.ORDINAL)
+    board.load([(i, i % 7) for i in range(3000)])
+    ranks = [s.rank for s in board]
+    assert ranks == list(range(1, 3001))

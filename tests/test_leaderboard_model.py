@@ -1,0 +1,243 @@
+"""The kernel against a brute-force model, driven by random operation sequences.
+
+The model is deliberately naive: a dict of member -> (score, reached_at, write number), fully
+sorted on every read, with each tie policy computed from its definition.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from rankcore import Leaderboard, MemberNotFound, Order, RankcoreError, Standing, TiePolicy
+
+MEMBERS = st.sampled_from(["ann", "bob", "cy", "di", "eve", 7, 8, (1, 2)])
+# Mostly a few small values, so that ties are common; sometimes anything in range.
+SCORES = (
+    st.integers(-3, 3)
+    | st.sampled_from([0.5, -0.5, 1.0, 2.0, -0.0, 0.0, 1e300, -1e300, 2**53, -(2**53)])
+    | st.integers(-(2**53), 2**53)
+    | st.floats(-100, 100, allow_nan=False)
+)
+_T0 = datetime(2024, 6, 1, tzinfo=UTC)
+_IST = timezone(timedelta(hours=5, minutes=30))
+TIMES = st.none() | st.builds(
+    lambda minutes, tz: (_T0 + timedelta(minutes=minutes)).astimezone(tz),
+    st.integers(0, 5),
+    st.sampled_from([UTC, _IST]),
+)
+LIMIT = 2**53
+
+
+class Model:
+    """What a leaderboard must answer, computed the slow, obvious way."""
+
+    def __init__(self, order: Order, ties: TiePolicy) -> None:
+        self.desc = order is Order.DESC
+        self.ties = ties
+        self.entries: dict[Any, tuple[float, datetime | None, int]] = {}
+        self.writes = 0
+
+    def better(self, a: float, b: float) -> bool:
+        return a > b if self.desc else a < b
+
+    def valid(self, score: float) -> bool:
+        if isinstance(score, float):
+            return math.isfinite(score)
+        return -LIMIT <= score <= LIMIT
+
+    def write(self, member: Any, score: float, at: datetime | None) -> None:
+        old = self.entries.get(member)
+        if old is not None and old[0] == score:
+            return
+        self.writes += 1
+        self.entries[member] = (score, at, self.writes)
+
+    def listing(self) -> list[Any]:
+        def key(member: Any) -> tuple[Any, ...]:
+            score, at, seq = self.entries[member]
+            timed = (0, at) if at is not None else (1, _T0)
+            return (-score if self.desc else score, timed, seq)
+
+        return sorted(self.entries, key=key)
+
+    def rank(self, member: Any, ties: TiePolicy | None = None) -> int:
+        ties = ties or self.ties
+        score = self.entries[member][0]
+        scores = [s for s, _, _ in self.entries.values()]
+        if ties is TiePolicy.COMPETITION:
+            return 1 + sum(self.better(s, score) for s in scores)
+        if ties is TiePolicy.MODIFIED_COMPETITION:
+            return sum(self.better(s, score) or s == score for s in scores)
+        if ties is TiePolicy.DENSE:
+            return 1 + len({s for s in scores if self.better(s, score)})
+        return self.listing().index(member) + 1
+
+    def standing(self, member: Any) -> Standing:
+        score, at, _ = self.entries[member]
+        return Standing(member, score, self.rank(member), at)
+
+
+def same(actual: Standing, expected: Standing) -> None:
+    assert actual == expected
+    assert type(actual.score) is type(expected.score)
+
+
+class LeaderboardMachine(RuleBasedStateMachine):
+    order: Order
+    ties: TiePolicy
+
+    @initialize()
+    def start(self) -> None:
+        self.board = Leaderboard(self.order, self.ties)
+        self.model = Model(self.order, self.ties)
+
+    def snapshot(self) -> list[Standing]:
+        return list(self.board)
+
+    def expect_refusal(self, call: Any) -> None:
+        before = self.snapshot()
+        with pytest.raises(RankcoreError):
+            call()
+        assert self.snapshot() == before
+
+    @rule(member=MEMBERS, score=SCORES, at=TIMES)
+    def set(self, member: Any, score: float, at: datetime | None) -> None:
+        self.model.write(member, score, at)
+        same(self.board.set(member, score, at), self.model.standing(member))
+
+    @rule(member=MEMBERS, delta=SCORES, at=TIMES)
+    def incr(self, member: Any, delta: float, at: datetime | None) -> None:
+        old = self.model.entries.get(member)
+        new = delta if old is None else old[0] + delta
+        if not self.model.valid(new):
+            self.expect_refusal(lambda: self.board.incr(member, delta, at))
+            return
+        self.model.write(member, new, at)
+        same(self.board.incr(member, delta, at), self.model.standing(member))
+
+    @rule(member=MEMBERS, score=SCORES, at=TIMES)
+    def best(self, member: Any, score: float, at: datetime | None) -> None:
+        old = self.model.entries.get(member)
+        if old is None or self.model.better(score, old[0]):
+            self.model.write(member, score, at)
+        same(self.board.best(member, score, at), self.model.standing(member))
+
+    @rule(member=MEMBERS)
+    def remove(self, member: Any) -> None:
+        assert self.board.remove(member) == (self.model.entries.pop(member, None) is not None)
+
+    @rule(entries=st.lists(st.tuples(MEMBERS, SCORES, TIMES), max_size=6))
+    def load(self, entries: list[tuple[Any, float, datetime | None]]) -> None:
+        for member, score, at in entries:
+            self.model.write(member, score, at)
+        assert self.board.load(entries) == len(entries)
+
+    @rule(
+        bad=st.sampled_from(
+            [
+                ("set", "ann", True),
+                ("set", "ann", None),
+                ("set", "ann", "3"),
+                ("set", "ann", math.nan),
+                ("set", "ann", math.inf),
+                ("set", "ann", 2**53 + 1),
+                ("incr", "ann", -math.inf),
+                ("best", [1], 3),
+                ("set", "ann", 3, datetime(2024, 1, 1)),
+                ("set", "ann", 3, "2024-01-01"),
+                ("load", [("a", 1), ("b", math.nan)]),
+                ("load", [("a", 1), ("b",)]),
+            ]
+        )
+    )
+    def refused(self, bad: tuple[Any, ...]) -> None:
+        method, *args = bad
+        self.expect_refusal(lambda: getattr(self.board, method)(*args))
+
+    @rule()
+    def clear(self) -> None:
+        self.board.clear()
+        self.model.entries.clear()
+
+    @precondition(lambda self: len(self.model.entries) > 0)
+    @rule(data=st.data())
+    def around(self, data: st.DataObject) -> None:
+        member = data.draw(st.sampled_from(sorted(self.model.entries, key=repr)))
+        before, after = data.draw(st.integers(0, 4)), data.draw(st.integers(0, 4))
+        listing = self.model.listing()
+        i = listing.index(member)
+        expected = [self.model.standing(m) for m in listing[max(0, i - before) : i + after + 1]]
+        assert self.board.around(member, before, after) == expected
+
+    @rule(offset=st.integers(0, 9), limit=st.integers(0, 9))
+    def page(self, offset: int, limit: int) -> None:
+        listing = self.model.listing()[offset : offset + limit]
+        assert self.board.page(offset, limit) == [self.model.standing(m) for m in listing]
+
+    @rule(low=SCORES | st.sampled_from([-math.inf, math.inf]), high=SCORES)
+    def count_between(self, low: float, high: float) -> None:
+        expected = sum(low <= s <= high for s, _, _ in self.model.entries.values())
+        assert self.board.count_between(low, high) == expected
+
+    @rule(member=MEMBERS, ties=st.sampled_from(list(TiePolicy)))
+    def rank_under(self, member: Any, ties: TiePolicy) -> None:
+        if ties is TiePolicy.DENSE and self.ties is not TiePolicy.DENSE:
+            with pytest.raises(RankcoreError):
+                self.board.rank(member, ties)
+        elif member not in self.model.entries:
+            with pytest.raises(MemberNotFound):
+                self.board.rank(member, ties)
+        else:
+            assert self.board.rank(member, ties) == self.model.rank(member, ties)
+
+    @invariant()
+    def by_rank(self) -> None:
+        standings = [self.model.standing(m) for m in self.model.listing()]
+        for first in range(1, len(standings) + 2):
+            for last in range(first - 1, len(standings) + 2):
+                expected = [s for s in standings if first <= s.rank <= last]
+                assert self.board.by_rank(first, last) == expected
+
+    @invariant()
+    def agrees(self) -> None:
+        self.board._check()
+        model = self.model
+        listing = model.listing()
+        assert len(self.board) == len(listing)
+        assert [s.member for s in self.board] == listing
+        for member in listing:
+            expected = model.standing(member)
+            same(self.board.get(member), expected)  # type: ignore[arg-type]
+            assert self.board.rank(member) == expected.rank
+            assert member in self.board
+            worse = sum(model.better(expected.score, s) for s, _, _ in model.entries.values())
+            equal = sum(expected.score == s for s, _, _ in model.entries.values())
+            assert self.board.percentile(member) == pytest.approx(
+                100 * (worse + equal / 2) / len(listing)
+            )
+
+
+def _machine(order: Order, ties: TiePolicy) -> Any:
+    machine = type(
+        f"Machine_{order.name}_{ties.name}", (LeaderboardMachine,), {"order": order, "ties": ties}
+    )
+    test = machine.TestCase
+    test.settings = settings(
+        max_examples=60,
+        stateful_step_count=30,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    return test
+
+
+for _order in Order:
+    for _ties in TiePolicy:
+        globals()[f"TestLeaderboard_{_order.name}_{_ties.name}"] = _machine(_order, _ties)
