@@ -5,6 +5,25 @@ The public surface is re-exported here; everything else is an implementation det
 
 from __future__ import annotations
 
+from rankcore.campaigns import (
+    AwardIntervalClosed,
+    AwardIntervalNotStarted,
+    AwardOutsideCampaign,
+    AwardRefused,
+    AwardResult,
+    Bracket,
+    CampaignEntry,
+    CampaignExists,
+    CampaignInfo,
+    CampaignLeaderboard,
+    CampaignNotFound,
+    IntervalClosed,
+    IntervalInfo,
+    IntervalStatus,
+    Payout,
+    RehookError,
+    SourceNotFound,
+)
 from rankcore.engine import Engine
 from rankcore.errors import (
     InvalidArgument,
@@ -15,30 +34,79 @@ from rankcore.errors import (
     ScoreValueError,
     VendorError,
 )
+from rankcore.loyalty import (
+    NOT_CAPTURED,
+    BadgeGroup,
+    CustomerProfile,
+    EnrollmentMode,
+    LoyaltyError,
+    MilestoneReached,
+    PeriodClosed,
+    Scope,
+    ScopeKind,
+    StreakAchieved,
+    StreakBroken,
+    TargetLeaderboard,
+    TargetType,
+)
 from rankcore.ranking.leaderboard import Leaderboard
 from rankcore.ranking.policy import Order, TiePolicy
 from rankcore.ranking.standing import Score, Standing
 from rankcore.tenancy import Org
 from rankcore.timeline.clock import Clock, ManualClock, SystemClock
+from rankcore.timeline.recurrence import Interval, Recurrence, Schedule
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "NOT_CAPTURED",
+    "AwardIntervalClosed",
+    "AwardIntervalNotStarted",
+    "AwardOutsideCampaign",
+    "AwardRefused",
+    "AwardResult",
+    "BadgeGroup",
+    "Bracket",
+    "CampaignEntry",
+    "CampaignExists",
+    "CampaignInfo",
+    "CampaignLeaderboard",
+    "CampaignNotFound",
     "Clock",
+    "CustomerProfile",
     "Engine",
+    "EnrollmentMode",
+    "Interval",
+    "IntervalClosed",
+    "IntervalInfo",
+    "IntervalStatus",
     "InvalidArgument",
     "InvalidArgumentType",
     "Leaderboard",
+    "LoyaltyError",
     "ManualClock",
     "MemberNotFound",
+    "MilestoneReached",
     "Order",
     "Org",
+    "Payout",
+    "PeriodClosed",
     "RankcoreError",
+    "Recurrence",
+    "RehookError",
+    "Schedule",
+    "Scope",
+    "ScopeKind",
     "Score",
     "ScoreTypeError",
     "ScoreValueError",
+    "SourceNotFound",
     "Standing",
+    "StreakAchieved",
+    "StreakBroken",
     "SystemClock",
+    "TargetLeaderboard",
+    "TargetType",
     "TiePolicy",
     "VendorError",
     "__version__",

@@ -1,0 +1,417 @@
+"""The campaigns service: creates campaigns, takes awards, closes intervals, answers queries.
+
+A plain class: no lock, no clock. The engine serialises calls, passes ``now`` in, and
+publishes the events that :meth:`CampaignBook.close_due` and :meth:`CampaignBook.create`
+return.
+
+Every campaign has at most one entry in a heap of "next moments" (its start, or the end of its
+open interval), so finding what is due is O(1) when nothing is and O(log c) per interval
+closed, for c campaigns.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import re
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Final, TypeVar
+
+from rankcore.campaigns.brackets import Bracket, RewardTable
+from rankcore.campaigns.campaign import Campaign
+from rankcore.campaigns.errors import (
+    AwardIntervalClosed,
+    AwardIntervalNotStarted,
+    AwardOutsideCampaign,
+    CampaignExists,
+    CampaignNotFound,
+    SourceNotFound,
+)
+from rankcore.campaigns.events import IntervalClosed, Payout
+from rankcore.campaigns.views import (
+    PAGE_SIZE,
+    AwardResult,
+    CampaignEntry,
+    CampaignInfo,
+    CampaignLeaderboard,
+    IntervalInfo,
+)
+from rankcore.errors import InvalidArgument, InvalidArgumentType
+from rankcore.ids import IdGenerator
+from rankcore.ranking.keys import check_score
+from rankcore.ranking.leaderboard import Leaderboard
+from rankcore.ranking.policy import Order, TiePolicy
+from rankcore.ranking.standing import Score
+from rankcore.tenancy import Org, Tenants
+from rankcore.timeline.clock import require_aware
+from rankcore.timeline.recurrence import Recurrence, Schedule
+
+__all__ = ["CampaignBook"]
+
+CAMPAIGN_PREFIX: Final = "camp_"
+ACTIVITY_PREFIX: Final = "ldac_"
+ID_LENGTH: Final = 21
+MAX_TEXT: Final = 256
+"""The longest source id or event id accepted."""
+
+_CAMPAIGN_ID = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+
+
+def _text(value: object, name: str) -> str:
+    if not isinstance(value, str):
+        raise InvalidArgumentType(f"{name} must be a string, not {type(value).__name__}")
+    if not value or len(value) > MAX_TEXT:
+        raise InvalidArgument(f"{name} must have 1 to {MAX_TEXT} characters, got {len(value)}")
+    return value
+
+
+_E = TypeVar("_E", Order, TiePolicy)
+
+
+def _enum(kind: type[_E], value: object, name: str) -> _E:
+    if isinstance(value, kind):
+        return value
+    if isinstance(value, str):
+        try:
+            return kind(value)
+        except ValueError:
+            pass
+        allowed = ", ".join(repr(member.value) for member in kind)
+        raise InvalidArgument(f"{name} must be one of {allowed}, got {value!r}")
+    raise InvalidArgumentType(f"{name} must be a {kind.__name__}, not {type(value).__name__}")
+
+
+class CampaignBook:
+    """All leaderboard campaigns of an engine, and the source ids of each tenant."""
+
+    def __init__(self, tenants: Tenants, ids: IdGenerator) -> None:
+        self._tenants = tenants
+        self._ids = ids
+        self._campaigns: dict[str, Campaign] = {}
+        self._sources: dict[int, set[str]] = {}
+        self._due: list[tuple[datetime, int, str]] = []
+        self._ticket = itertools.count()
+
+    # -- commands -----------------------------------------------------------------------------
+
+    def create(
+        self,
+        org: int,
+        *,
+        recurrence: Recurrence | str,
+        start: datetime,
+        end: datetime,
+        brackets: Iterable[Bracket | Mapping[str, object]] = (),
+        order: Order | str = Order.DESC,
+        ties: TiePolicy | str = TiePolicy.COMPETITION,
+        campaign_id: str | None = None,
+        retention: int | None = None,
+        now: datetime,
+    ) -> tuple[CampaignInfo, list[IntervalClosed]]:
+        """Create a campaign of tenant ``org``; returns it and the events of any intervals
+        that had already ended by ``now`` (a campaign may be created after its start).
+
+        Everything is checked before anything changes. O(b log b) for b brackets, plus
+        O(log c) per interval already over.
+        """
+        tenant = self._org(org)
+        if not tenant.leaderboards:
+            raise InvalidArgument(f"leaderboards are disabled for org {org}")
+        schedule = Schedule.of(recurrence, start, end, tenant.zone)
+        order = _enum(Order, order, "order")
+        ties = _enum(TiePolicy, ties, "ties")
+        table = RewardTable(brackets, order)
+        if retention is not None:
+            if isinstance(retention, bool) or not isinstance(retention, int):
+                raise InvalidArgumentType(
+                    f"retention must be an int or None, not {type(retention).__name__}"
+                )
+            if retention < 0:
+                raise InvalidArgument(f"retention must not be negative, got {retention}")
+        if campaign_id is None:
+            campaign_id = self._ids.token(CAMPAIGN_PREFIX, ID_LENGTH)
+            while campaign_id in self._campaigns:
+                campaign_id = self._ids.token(CAMPAIGN_PREFIX, ID_LENGTH)
+        else:
+            if not isinstance(campaign_id, str):
+                raise InvalidArgumentType(
+                    f"campaign_id must be a string, not {type(campaign_id).__name__}"
+                )
+            if _CAMPAIGN_ID.fullmatch(campaign_id) is None:
+                raise InvalidArgument(
+                    f"campaign_id {campaign_id!r} must be 1 to 64 letters, digits, '_', '.' or '-'"
+                )
+            if campaign_id in self._campaigns:
+                raise CampaignExists(f"campaign {campaign_id!r} already exists")
+        info = CampaignInfo(
+            id=campaign_id,
+            org=org,
+            recurrence=schedule.kind,
+            start=schedule.start,
+            end=schedule.end,
+            zone=tenant.zone,
+            brackets=table.brackets,
+            order=order,
+            ties=ties,
+            retention=retention,
+        )
+        self._campaigns[campaign_id] = Campaign(info, schedule, table)
+        heapq.heappush(self._due, (schedule.start, next(self._ticket), campaign_id))
+        return info, self.close_due(now)
+
+    def register(self, org: int, source_id: str) -> bool:
+        """Register a customer's ``source_id`` with tenant ``org``; returns whether it was new.
+        O(1)."""
+        self._org(org)
+        source_id = _text(source_id, "source_id")
+        known = self._sources.setdefault(org, set())
+        if source_id in known:
+            return False
+        known.add(source_id)
+        return True
+
+    def award(
+        self,
+        campaign_id: str,
+        source_id: str,
+        points: Score,
+        at: datetime | None,
+        *,
+        event_id: str | None = None,
+        org: int | None = None,
+        now: datetime,
+    ) -> AwardResult:
+        """Add ``points`` to ``source_id`` in the interval of ``campaign_id`` containing ``at``
+        (default ``now``), registering the source id with the campaign's tenant if new.
+
+        An ``event_id`` already counted for this campaign changes nothing and the result says
+        ``duplicate``. Points for an interval that has closed, that has not started, or for a
+        time outside the campaign are refused (:class:`AwardRefused`); every check comes
+        before any change. O(log n) for n participants in the interval.
+        """
+        campaign = self._campaign(campaign_id, org)
+        source_id = _text(source_id, "source_id")
+        points = check_score(points, "points")
+        at = now if at is None else require_aware(at, "at")
+        if event_id is not None:
+            event_id = _text(event_id, "event_id")
+            seen = campaign.seen.get(event_id)
+            if seen is not None:
+                landed, original = seen
+                return AwardResult(
+                    campaign.info.id,
+                    original,
+                    landed.activity_id,
+                    landed.span.sequence,
+                    True,
+                    None if landed.board is None else landed.board.get(original),
+                )
+        state = campaign.open
+        if state is None or not state.span.start <= at < state.span.end:
+            raise self._refusal(campaign, at)
+        board = state.board
+        if board is None:
+            board = Leaderboard(campaign.info.order, campaign.info.ties)
+        standing = board.incr(source_id, points, at)  # may refuse (the new score): no change
+        state.board = board
+        self._sources.setdefault(campaign.info.org, set()).add(source_id)
+        if event_id is not None:
+            campaign.seen[event_id] = (state, source_id)
+            state.event_ids.append(event_id)
+        return AwardResult(
+            campaign.info.id, source_id, state.activity_id, state.span.sequence, False, standing
+        )
+
+    def close_due(self, now: datetime) -> list[IntervalClosed]:
+        """Open every interval that has started by ``now`` and close every one that has ended
+        (``end <= now``); returns the closings in the order the intervals ended.
+
+        O(1) when nothing is due; O(log c + payouts) per interval opened or closed.
+        """
+        events: list[IntervalClosed] = []
+        due = self._due
+        while due and due[0][0] <= now:
+            _, _, campaign_id = heapq.heappop(due)
+            campaign = self._campaigns[campaign_id]
+            if campaign.open is not None:
+                events.append(campaign.close_open())
+            if campaign.next_span() is not None:
+                state = campaign.open_next(self._activity_id(campaign))
+                heapq.heappush(due, (state.span.end, next(self._ticket), campaign_id))
+        return events
+
+    # -- queries ------------------------------------------------------------------------------
+
+    def info(self, org: int, campaign_id: str) -> CampaignInfo:
+        """The campaign's settings; :class:`CampaignNotFound` if ``org`` has none by this id.
+        O(1)."""
+        return self._campaign(campaign_id, org).info
+
+    def find(self, org: int, campaign_id: object) -> CampaignInfo | None:
+        """Like :meth:`info`, but ``None`` instead of an error. O(1)."""
+        campaign = self._campaigns.get(campaign_id) if isinstance(campaign_id, str) else None
+        if campaign is None or campaign.info.org != org:
+            return None
+        return campaign.info
+
+    def is_registered(self, org: int, source_id: str) -> bool:
+        """Whether ``source_id`` is a registered customer of ``org``. O(1)."""
+        return source_id in self._sources.get(org, ())
+
+    def intervals(self, org: int, campaign_id: str) -> tuple[IntervalInfo, ...]:
+        """Every retained interval of the campaign, oldest first. O(intervals)."""
+        campaign = self._campaign(campaign_id, org)
+        return tuple(campaign.interval_info(state) for state in campaign)
+
+    def interval(
+        self, org: int, campaign_id: str, activity_id: str | None = None
+    ) -> IntervalInfo | None:
+        """The interval ``activity_id`` (default: the active one, else the last retained one),
+        or ``None`` if there is no such interval. O(1)."""
+        campaign = self._campaign(campaign_id, org)
+        state = campaign.shown(self._activity(activity_id))
+        return None if state is None else campaign.interval_info(state)
+
+    def page(
+        self, org: int, campaign_id: str, page: int = 1, activity_id: str | None = None
+    ) -> tuple[CampaignEntry, ...]:
+        """Page ``page`` (from 1, :data:`PAGE_SIZE` entries) of an interval's standings.
+
+        Empty past the last page or when the interval does not exist. O(log n + 20).
+        """
+        campaign = self._campaign(campaign_id, org)
+        offset = self._offset(page)
+        state = campaign.shown(self._activity(activity_id))
+        return () if state is None else campaign.entries(state, offset, PAGE_SIZE)
+
+    def entry(
+        self, org: int, campaign_id: str, source_id: str, activity_id: str | None = None
+    ) -> CampaignEntry | None:
+        """``source_id``'s entry in an interval, ``None`` if it has no points there.
+
+        :class:`SourceNotFound` if ``source_id`` is not a registered customer of the
+        campaign's tenant. O(log n).
+        """
+        campaign = self._campaign(campaign_id, org)
+        source_id = self._known_source(campaign, source_id)
+        state = campaign.shown(self._activity(activity_id))
+        return None if state is None else campaign.entry(state, source_id)
+
+    def payouts(self, org: int, campaign_id: str, activity_id: str) -> tuple[Payout, ...] | None:
+        """The payouts of a closed interval; ``()`` while it is open (nothing given yet),
+        ``None`` if there is no such interval. O(payouts)."""
+        campaign = self._campaign(campaign_id, org)
+        state = campaign.intervals.get(_text(activity_id, "activity_id"))
+        return None if state is None else state.payouts
+
+    def leaderboard(
+        self,
+        org: int,
+        campaign_id: str,
+        *,
+        activity_id: str | None = None,
+        page: int = 1,
+        source_id: str | None = None,
+    ) -> CampaignLeaderboard:
+        """Everything Rehook's leaderboard response needs, for one interval and one page.
+
+        Raises :class:`CampaignNotFound` and :class:`SourceNotFound` (``source_id`` given but
+        not a registered customer of the tenant); an unknown ``activity_id`` is not an error:
+        the answer has ``interval=None`` and no entries. O(log n + 20 + intervals).
+        """
+        campaign = self._campaign(campaign_id, org)
+        offset = self._offset(page)
+        if source_id is not None:
+            source_id = self._known_source(campaign, source_id)
+        state = campaign.shown(self._activity(activity_id))
+        intervals = tuple(campaign.interval_info(s) for s in campaign)
+        if state is None:
+            return CampaignLeaderboard(campaign.info, None, intervals, 0, False, page, (), None)
+        return CampaignLeaderboard(
+            campaign=campaign.info,
+            interval=campaign.interval_info(state),
+            intervals=intervals,
+            participants=len(state),
+            reward_given=state.closed,
+            page=page,
+            entries=campaign.entries(state, offset, PAGE_SIZE),
+            me=None if source_id is None else campaign.entry(state, source_id),
+        )
+
+    def __len__(self) -> int:
+        """The number of campaigns. O(1)."""
+        return len(self._campaigns)
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _org(self, org: int) -> Org:
+        if isinstance(org, bool) or not isinstance(org, int):
+            raise InvalidArgumentType(f"org must be an int, not {type(org).__name__}")
+        tenant = self._tenants.get(org)
+        if tenant is None:
+            raise InvalidArgument(f"org {org} is not registered")
+        return tenant
+
+    def _campaign(self, campaign_id: str, org: int | None) -> Campaign:
+        if not isinstance(campaign_id, str):
+            raise InvalidArgumentType(
+                f"campaign_id must be a string, not {type(campaign_id).__name__}"
+            )
+        campaign = self._campaigns.get(campaign_id)
+        if campaign is None or (org is not None and campaign.info.org != org):
+            raise CampaignNotFound(campaign_id)
+        return campaign
+
+    def _known_source(self, campaign: Campaign, source_id: str) -> str:
+        source_id = _text(source_id, "source_id")
+        if source_id not in self._sources.get(campaign.info.org, ()):
+            raise SourceNotFound(source_id)
+        return source_id
+
+    @staticmethod
+    def _activity(activity_id: str | None) -> str | None:
+        return None if activity_id is None else _text(activity_id, "activity_id")
+
+    @staticmethod
+    def _offset(page: int) -> int:
+        if isinstance(page, bool) or not isinstance(page, int):
+            raise InvalidArgumentType(f"page must be an int, not {type(page).__name__}")
+        if page < 1:
+            raise InvalidArgument(f"page must be at least 1, got {page}")
+        return (page - 1) * PAGE_SIZE
+
+    def _activity_id(self, campaign: Campaign) -> str:
+        activity_id = self._ids.token(ACTIVITY_PREFIX, ID_LENGTH)
+        while activity_id in campaign.intervals:
+            activity_id = self._ids.token(ACTIVITY_PREFIX, ID_LENGTH)
+        return activity_id
+
+    @staticmethod
+    def _refusal(campaign: Campaign, at: datetime) -> Exception:
+        """The error for points at ``at`` that the open interval (if any) cannot take."""
+        info = campaign.info
+        where = f"campaign {info.id!r}"
+        if not info.start <= at < info.end:
+            return AwardOutsideCampaign(
+                f"at={at.isoformat()} is outside {where}, which runs from "
+                f"{info.start.isoformat()} to {info.end.isoformat()}",
+                campaign_id=info.id,
+                at=at,
+            )
+        span = campaign.schedule.at(at)
+        assert span is not None
+        latest = campaign.last_span
+        if latest is None or span.sequence > latest.sequence:
+            return AwardIntervalNotStarted(
+                f"at={at.isoformat()} falls in interval {span.sequence} of {where}, which "
+                f"starts at {span.start.isoformat()} and has not started yet",
+                campaign_id=info.id,
+                at=at,
+            )
+        return AwardIntervalClosed(
+            f"at={at.isoformat()} falls in interval {span.sequence} of {where}, which closed "
+            f"at {span.end.isoformat()}; its rewards are final",
+            campaign_id=info.id,
+            at=at,
+        )

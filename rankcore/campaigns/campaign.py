@@ -1,0 +1,215 @@
+"""One leaderboard campaign's state: its schedule, brackets and the intervals so far.
+
+Plain, inspectable structures; no locking and no clock (the service passes ``now``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from rankcore.campaigns.brackets import RewardTable
+from rankcore.campaigns.events import IntervalClosed, Payout
+from rankcore.campaigns.views import (
+    CampaignEntry,
+    CampaignInfo,
+    IntervalInfo,
+    IntervalStatus,
+)
+from rankcore.ranking.leaderboard import Leaderboard
+from rankcore.ranking.policy import TiePolicy
+from rankcore.timeline.recurrence import Interval, Schedule
+
+__all__ = ["Campaign", "IntervalState"]
+
+_COMPETITION = TiePolicy.COMPETITION
+_CHUNK = 256
+
+
+class IntervalState:
+    """One interval: its span, its leaderboard (created on the first award), whether it has
+    closed, its payouts once closed, and the event ids counted in it."""
+
+    __slots__ = ("activity_id", "board", "closed", "event_ids", "payouts", "span")
+
+    def __init__(self, activity_id: str, span: Interval) -> None:
+        self.activity_id = activity_id
+        self.span = span
+        self.board: Leaderboard | None = None
+        self.closed = False
+        self.payouts: tuple[Payout, ...] = ()
+        self.event_ids: list[str] = []
+
+    def __len__(self) -> int:
+        return 0 if self.board is None else len(self.board)
+
+
+class Campaign:
+    """A campaign: settings (:class:`CampaignInfo`), its :class:`Schedule` and
+    :class:`RewardTable`, the retained intervals (oldest first) and the seen event ids."""
+
+    __slots__ = (
+        "closed_count",
+        "info",
+        "intervals",
+        "last_span",
+        "open",
+        "schedule",
+        "seen",
+        "table",
+    )
+
+    def __init__(self, info: CampaignInfo, schedule: Schedule, table: RewardTable) -> None:
+        self.info = info
+        self.schedule = schedule
+        self.table = table
+        self.intervals: dict[str, IntervalState] = {}
+        """Retained intervals by activity id, in order; only the last may be open."""
+        self.open: IntervalState | None = None
+        """The interval taking points now, if any."""
+        self.last_span: Interval | None = None
+        """The span of the latest interval opened (kept even if retention dropped it)."""
+        self.seen: dict[str, tuple[IntervalState, str]] = {}
+        """Counted event ids -> (interval, source id), for the retained intervals."""
+        self.closed_count = 0
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def next_span(self) -> Interval | None:
+        """The span of the next interval to open, or ``None`` after the last. O(1)."""
+        if self.last_span is None:
+            return self.schedule.first()
+        return self.schedule.after(self.last_span)
+
+    def open_next(self, activity_id: str) -> IntervalState:
+        """Open the next interval under ``activity_id``. O(1)."""
+        span = self.next_span()
+        assert span is not None and self.open is None
+        state = IntervalState(activity_id, span)
+        self.intervals[activity_id] = state
+        self.open = state
+        self.last_span = span
+        return state
+
+    def close_open(self) -> IntervalClosed:
+        """Close the open interval: freeze it, compute its payouts, apply retention.
+
+        O(log n + k) for k participants rewarded (ties at the last rewarded rank included).
+        """
+        state = self.open
+        assert state is not None
+        state.closed = True
+        state.payouts = self.payouts_of(state)
+        self.open = None
+        self.closed_count += 1
+        info = self.info
+        event = IntervalClosed(
+            campaign_id=info.id,
+            org=info.org,
+            activity_id=state.activity_id,
+            recurrence=info.recurrence,
+            sequence=state.span.sequence,
+            start=state.span.start,
+            end=state.span.end,
+            participants=len(state),
+            payouts=state.payouts,
+            final=state.span.end == info.end,
+        )
+        retention = info.retention
+        if retention is not None:
+            while len(self.intervals) > retention:
+                oldest = next(iter(self.intervals.values()))
+                if not oldest.closed:
+                    break
+                del self.intervals[oldest.activity_id]
+                for event_id in oldest.event_ids:
+                    del self.seen[event_id]
+        return event
+
+    @property
+    def finished(self) -> bool:
+        """Whether every interval has been opened and closed. O(1)."""
+        return self.open is None and self.last_span is not None and self.next_span() is None
+
+    # -- reads --------------------------------------------------------------------------------
+
+    def payouts_of(self, state: IntervalState) -> tuple[Payout, ...]:
+        """Who earns what in ``state``, in listing order. O(log n + k)."""
+        board = state.board
+        deepest = self.table.deepest
+        if board is None or deepest == 0:
+            return ()
+        table = self.table
+        payouts: list[Payout] = []
+        offset = 0
+        while True:
+            chunk = board.page(offset, _CHUNK, ties=_COMPETITION)
+            for standing in chunk:
+                if standing.rank > deepest:
+                    return tuple(payouts)
+                bracket = table.bracket_for(standing.rank, standing.score)
+                if bracket is not None:
+                    payouts.append(
+                        Payout(
+                            str(standing.member),
+                            standing.rank,
+                            standing.score,
+                            bracket.reward_value,
+                        )
+                    )
+            if len(chunk) < _CHUNK:
+                return tuple(payouts)
+            offset += _CHUNK
+
+    def interval_info(self, state: IntervalState) -> IntervalInfo:
+        """The public view of ``state``. O(1)."""
+        return IntervalInfo(
+            campaign_id=self.info.id,
+            activity_id=state.activity_id,
+            recurrence=self.info.recurrence,
+            sequence=state.span.sequence,
+            start=state.span.start,
+            end=state.span.end,
+            status=IntervalStatus.INACTIVE if state.closed else IntervalStatus.ACTIVE,
+            reward_given=state.closed,
+            participants=len(state),
+        )
+
+    def shown(self, activity_id: str | None) -> IntervalState | None:
+        """The interval named by ``activity_id``, or (``None``) the latest retained one. O(1)."""
+        if activity_id is None:
+            if self.open is not None:
+                return self.open
+            return next(reversed(self.intervals.values()), None)
+        return self.intervals.get(activity_id)
+
+    def entries(self, state: IntervalState, offset: int, limit: int) -> tuple[CampaignEntry, ...]:
+        """Entries ``[offset, offset + limit)`` of ``state`` in rank order. O(log n + limit)."""
+        board = state.board
+        if board is None:
+            return ()
+        by_competition = board.page(offset, limit, ties=_COMPETITION)
+        shown = by_competition if board.ties is _COMPETITION else board.page(offset, limit)
+        reward = self.table.reward
+        return tuple(
+            CampaignEntry(str(c.member), s.rank, c.score, reward(c.rank, c.score))
+            for c, s in zip(by_competition, shown, strict=True)
+        )
+
+    def entry(self, state: IntervalState, source_id: str) -> CampaignEntry | None:
+        """``source_id``'s entry in ``state``, or ``None`` without points there. O(log n)."""
+        board = state.board
+        if board is None:
+            return None
+        standing = board.get(source_id)
+        if standing is None:
+            return None
+        rank = standing.rank
+        if board.ties is not _COMPETITION:
+            rank = board.rank(source_id, ties=_COMPETITION)
+        return CampaignEntry(
+            source_id, standing.rank, standing.score, self.table.reward(rank, standing.score)
+        )
+
+    def __iter__(self) -> Iterator[IntervalState]:
+        """The retained intervals, oldest first."""
+        return iter(self.intervals.values())

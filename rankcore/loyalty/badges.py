@@ -1,0 +1,91 @@
+"""Badge groups: named, ranked groups that badges are organised into.
+
+A badge group's name is unique within its org, case-sensitively ("Gold" and "gold" may
+coexist); its rank is a mandatory integer. Ids are 24 lowercase hex digits from the engine's
+seeded generator. Groups are listed by rank (smallest first), then by creation order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import attrs
+
+from rankcore.errors import InvalidArgumentType
+from rankcore.ids import IdGenerator
+from rankcore.loyalty.errors import BadgeGroupNameTaken, BadgeGroupRankMissing, InvalidInput
+
+__all__ = ["BadgeGroup", "BadgeGroups"]
+
+
+@attrs.frozen
+class BadgeGroup:
+    """A badge group. ``created_on``/``last_updated_on`` are POSIX timestamps (seconds)."""
+
+    id: str
+    org: int
+    name: str
+    rank: int
+    created_by: int
+    created_on: float
+    last_updated_by: int
+    last_updated_on: float
+    active: bool = True
+
+
+class BadgeGroups:
+    """Every org's badge groups. Not thread-safe by itself: the engine serialises access."""
+
+    def __init__(self, ids: IdGenerator) -> None:
+        self._ids = ids
+        self._by_org: dict[int, dict[str, BadgeGroup]] = {}
+
+    def create(
+        self, org: int, name: object, rank: object, user: object, now: datetime
+    ) -> BadgeGroup:
+        """Create a badge group in ``org`` on behalf of ``user``.
+
+        Raises :class:`InvalidInput` (300004) for a missing or blank name,
+        :class:`BadgeGroupRankMissing` (732) for a missing rank and
+        :class:`BadgeGroupNameTaken` (733) for a name the org already uses. O(1).
+        """
+        if name is None:
+            raise InvalidInput("name is mandatory")
+        if not isinstance(name, str):
+            raise InvalidArgumentType(f"name must be a str, not {type(name).__name__}")
+        if not name.strip():
+            raise InvalidInput("name must not be blank")
+        if rank is None:
+            raise BadgeGroupRankMissing("rank is mandatory")
+        if isinstance(rank, bool) or not isinstance(rank, int):
+            raise InvalidArgumentType(f"rank must be an int, not {type(rank).__name__}")
+        if isinstance(user, bool) or not isinstance(user, int):
+            raise InvalidArgumentType(f"user must be an int user id, not {type(user).__name__}")
+        groups = self._by_org.setdefault(org, {})
+        if name in groups:
+            raise BadgeGroupNameTaken(f"org {org} already has a badge group named {name!r}")
+        stamp = now.timestamp()
+        group = BadgeGroup(self._ids.hex(24), org, name, rank, user, stamp, user, stamp, True)
+        groups[name] = group
+        return group
+
+    def listed(self, orgs: Iterable[int]) -> list[BadgeGroup]:
+        """The badge groups of ``orgs``, by rank, then org id, then creation order.
+
+        O(g log g) for g groups.
+        """
+        found: list[tuple[int, int, int, BadgeGroup]] = []
+        for org in orgs:
+            for index, group in enumerate(self._by_org.get(org, {}).values()):
+                found.append((group.rank, org, index, group))
+        found.sort(key=lambda item: item[:3])
+        return [item[3] for item in found]
+
+    def get(self, orgs: Iterable[int], group_id: str) -> BadgeGroup | None:
+        """The badge group with this id among ``orgs``, or ``None``. O(g)."""
+        for org in orgs:
+            for group in self._by_org.get(org, {}).values():
+                if group.id == group_id:
+                    return group
+        return None

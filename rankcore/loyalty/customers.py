@@ -1,0 +1,144 @@
+"""Customers of each organisation, with the enrichment profile Capillary reports.
+
+A customer is an ``int`` id inside one org. Its profile holds the seven enrichment fields of
+Capillary's leaderboard; a field that was never captured is ``None`` here and is reported as
+:data:`NOT_CAPTURED`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from typing import Final
+
+import attrs
+
+from rankcore.errors import InvalidArgument, InvalidArgumentType
+
+__all__ = [
+    "NOT_CAPTURED",
+    "PROFILE_FIELDS",
+    "Customer",
+    "CustomerProfile",
+    "Customers",
+    "check_customer_id",
+]
+
+NOT_CAPTURED: Final = "NOT-CAPTURED"
+"""How a profile field that was never captured is reported."""
+
+PROFILE_FIELDS: Final = (
+    "first_name",
+    "last_name",
+    "mobile",
+    "email",
+    "gender",
+    "birthday",
+    "anniversary",
+)
+"""The enrichment fields of a customer profile, in the order rankcore lists them."""
+
+
+def check_customer_id(value: object, name: str = "customer_id") -> int:
+    """Return ``value`` if it is a valid customer id (a non-negative ``int``), else raise."""
+    if type(value) is not int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidArgumentType(f"{name} must be an int, not {type(value).__name__}")
+        value = int(value)
+    if value < 0:
+        raise InvalidArgument(f"{name} must not be negative, got {value}")
+    return value
+
+
+def _field(value: object) -> str | None:
+    """A profile field: ``None`` (never captured), a string, or a date (kept as ISO text)."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()
+    raise InvalidArgumentType(
+        f"profile fields must be str, datetime.date or None, not {type(value).__name__}"
+    )
+
+
+@attrs.frozen
+class CustomerProfile:
+    """The enrichment details of a customer; ``None`` means never captured."""
+
+    first_name: str | None = attrs.field(default=None, converter=_field)
+    last_name: str | None = attrs.field(default=None, converter=_field)
+    mobile: str | None = attrs.field(default=None, converter=_field)
+    email: str | None = attrs.field(default=None, converter=_field)
+    gender: str | None = attrs.field(default=None, converter=_field)
+    birthday: str | None = attrs.field(default=None, converter=_field)
+    anniversary: str | None = attrs.field(default=None, converter=_field)
+
+    def reported(self, field: str) -> str:
+        """The field's value as Capillary reports it: :data:`NOT_CAPTURED` if never captured.
+
+        O(1).
+        """
+        if field not in PROFILE_FIELDS:
+            raise InvalidArgument(f"field must be one of {', '.join(PROFILE_FIELDS)}")
+        value: str | None = getattr(self, field)
+        return NOT_CAPTURED if value is None else value
+
+    def items(self) -> Iterator[tuple[str, str | None]]:
+        """``(field, value)`` pairs in :data:`PROFILE_FIELDS` order. O(1) per field."""
+        for field in PROFILE_FIELDS:
+            yield field, getattr(self, field)
+
+
+@attrs.frozen
+class Customer:
+    """A customer: its org, its id and its profile."""
+
+    org: int
+    id: int
+    profile: CustomerProfile = CustomerProfile()
+
+
+class Customers:
+    """Every org's customers. Not thread-safe by itself: the engine serialises access."""
+
+    def __init__(self) -> None:
+        self._by_org: dict[int, dict[int, Customer]] = {}
+
+    def add(self, org: int, customer_id: int, profile: CustomerProfile) -> Customer:
+        """Register a customer of ``org``; refuses an id the org already has. O(1)."""
+        customer_id = check_customer_id(customer_id)
+        customers = self._by_org.setdefault(org, {})
+        if customer_id in customers:
+            raise InvalidArgument(f"customer {customer_id} already exists in org {org}")
+        customer = Customer(org, customer_id, profile)
+        customers[customer_id] = customer
+        return customer
+
+    def update(self, org: int, customer_id: int, profile: CustomerProfile) -> Customer:
+        """Replace the profile of an existing customer. O(1)."""
+        customers = self._by_org.get(org, {})
+        if customer_id not in customers:
+            raise InvalidArgument(f"customer {customer_id} does not exist in org {org}")
+        customer = Customer(org, customer_id, profile)
+        customers[customer_id] = customer
+        return customer
+
+    def get(self, org: int, customer_id: int) -> Customer | None:
+        """The customer ``customer_id`` of ``org``, or ``None``. O(1)."""
+        customers = self._by_org.get(org)
+        return None if customers is None else customers.get(customer_id)
+
+    def find(self, orgs: Iterable[int], customer_id: int) -> Customer | None:
+        """The customer with this id in the first of ``orgs`` (in id order) that has one.
+
+        O(k) for k orgs.
+        """
+        for org in sorted(orgs):
+            customer = self.get(org, customer_id)
+            if customer is not None:
+                return customer
+        return None
+
+    def count(self, org: int) -> int:
+        """How many customers ``org`` has. O(1)."""
+        return len(self._by_org.get(org, {}))
