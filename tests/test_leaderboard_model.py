@@ -17,7 +17,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from rankcore import Leaderboard, MemberNotFound, Order, RankcoreError, Standing, TiePolicy
 
-MEMBERS = st.sampled_from(["ann", "bob", "cy", "di", "eve", 7, 8, (1, 2)])
+MEMBERS = st.sampled_from(["ann", "bob", "cy", "di", "eve", 7, 8, (1, 2), *range(20, 30)])
 # Mostly a few small values, so that ties are common; sometimes anything in range.
 SCORES = (
     st.integers(-3, 3)
@@ -96,6 +96,8 @@ class LeaderboardMachine(RuleBasedStateMachine):
     @initialize()
     def start(self) -> None:
         self.board = Leaderboard(self.order, self.ties)
+        # Tiny sublists, so that moves across sublist boundaries happen all the time.
+        self.board._sorted._reset(4)
         self.model = Model(self.order, self.ties)
 
     def snapshot(self) -> list[Standing]:

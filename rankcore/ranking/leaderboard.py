@@ -33,6 +33,7 @@ from rankcore.ranking.keys import (
     rank_part,
 )
 from rankcore.ranking.policy import Order, TiePolicy
+from rankcore.ranking.sortedkeys import SortedKeys
 from rankcore.ranking.standing import Score, Standing
 
 __all__ = ["Leaderboard"]
@@ -88,7 +89,7 @@ class Leaderboard:
         self._ties = ties
         self._keys: dict[Hashable, int] = {}
         self._members: dict[int, Hashable] = {}
-        self._sorted: SortedList = SortedList()
+        self._sorted = SortedKeys()
         self._seq = 0
         # Only dense boards count distinct scores: rank part -> number of members with it.
         self._counts: dict[int, int] | None = {} if ties is _DENSE else None
@@ -361,32 +362,47 @@ class Leaderboard:
             raise InvalidArgument("this board has used up its write sequence numbers")
         self._seq = seq
         key = self._pack(part, time, seq, score)
-        if old is not None:
-            self._unlink(old)
+        ties = self._ties
+        # The rank is the number of keys below a bound: where this score's run starts
+        # (competition), where it stops (modified competition), or the key itself (ordinal).
+        if ties is _COMPETITION:
+            bound = part << LOW_BITS
+        elif ties is _MODIFIED:
+            bound = (part + 1) << LOW_BITS
+        else:
+            bound = key
+        if old is None:
+            self._sorted.add(key)
+            below = self._sorted.bisect_left(bound)
+        else:
+            del self._members[old]
+            below = self._sorted.move(old, key, bound)
+            if self._counts is not None:
+                self._count_out(old >> LOW_BITS)
         self._keys[member] = key
         self._members[key] = member
-        self._sorted.add(key)
-        ties = self._ties
         if self._counts is not None:
             self._count_in(part)
-        if ties is _COMPETITION:
-            rank = self._sorted.bisect_left(part << LOW_BITS) + 1
-        else:
             rank = self._rank(key, ties)
+        else:
+            rank = below if ties is _MODIFIED else below + 1
         return Standing(member, score, rank, _utc(at))
 
     def _unlink(self, key: int) -> None:
         """Remove ``key`` from the sorted structures (not from ``_keys``)."""
         self._sorted.remove(key)
         del self._members[key]
-        if self._counts is not None and self._distinct is not None:
-            part = key >> LOW_BITS
-            left = self._counts[part] - 1
-            if left:
-                self._counts[part] = left
-            else:
-                del self._counts[part]
-                self._distinct.remove(part)
+        if self._counts is not None:
+            self._count_out(key >> LOW_BITS)
+
+    def _count_out(self, part: int) -> None:
+        assert self._counts is not None and self._distinct is not None
+        left = self._counts[part] - 1
+        if left:
+            self._counts[part] = left
+        else:
+            del self._counts[part]
+            self._distinct.remove(part)
 
     def _count_in(self, part: int) -> None:
         assert self._counts is not None and self._distinct is not None

@@ -1,0 +1,35 @@
+"""``SortedKeys.move`` against a plain sorted list, with sublists small enough to cross."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rankcore.ranking.sortedkeys import SortedKeys
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    initial=st.sets(st.integers(-1000, 1000), max_size=60),
+    moves=st.lists(st.tuples(st.integers(0, 10**6), st.integers(-1100, 1100), st.integers(-5, 5))),
+    load=st.integers(4, 8),
+)
+def test_move_matches_a_sorted_list(
+    initial: set[int], moves: list[tuple[int, int, int]], load: int
+) -> None:
+    keys = SortedKeys(initial)
+    keys._reset(load)
+    model = sorted(initial)
+    for pick, new, offset in moves:
+        if not model or new in model:
+            continue
+        old = model[pick % len(model)]
+        bound = new + offset
+        model.remove(old)
+        model.append(new)
+        model.sort()
+        assert keys.move(old, new, bound) == bisect_left(model, bound)
+        keys._check()
+        assert list(keys) == model
