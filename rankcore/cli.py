@@ -3,54 +3,71 @@
 from __future__ import annotations
 
 import argparse
-import random
 import sys
-import time
 from collections.abc import Sequence
 
-from rankcore.ranking.leaderboard import Leaderboard
-from rankcore.ranking.standing import Standing
+from rankcore.demo import DemoConfig, render_json, render_text, run_demo
+from rankcore.errors import InvalidArgument, InvalidArgumentType
+from rankcore.progress import progress_bar
 
 __all__ = ["main"]
 
 
-def _table(title: str, standings: Sequence[Standing]) -> str:
-    lines = [title, f"{'rank':>6}  {'member':<14}{'score':>12}"]
-    lines += [f"{s.rank:>6}  {s.member!s:<14}{s.score:>12,}" for s in standings]
-    return "\n".join(lines)
+# -- rankcore demo -----------------------------------------------------------------------------
 
 
-def demo(members: int, updates: int, seed: int) -> str:
-    """Build a seeded board of ``members``, apply ``updates`` random increments, report."""
-    rng = random.Random(seed)
-    started = time.perf_counter()
-    board = Leaderboard()
-    board.load((f"player-{i:06d}", rng.randrange(1000)) for i in range(members))
-    for _ in range(updates):
-        board.incr(f"player-{rng.randrange(members):06d}", rng.randrange(-20, 100))
-    elapsed = time.perf_counter() - started
-    me = f"player-{rng.randrange(members):06d}"
-    return "\n\n".join(
-        [
-            _table("Top 10", board.page(0, 10)),
-            _table(f"Around {me}", board.around(me, 3, 3)),
-            f"{members:,} members, {updates:,} updates in {elapsed:.2f} s "
-            f"({updates / elapsed:,.0f} updates/s)",
-        ]
+def _add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    defaults = DemoConfig()
+    demo = commands.add_parser(
+        "demo",
+        help="run a seeded loyalty season and print its leaderboards",
+        description="Run a seeded loyalty season on the in-memory engine and print its "
+        "leaderboards, streak leaders, campaign payouts and one customer's neighbourhood.",
     )
+    demo.add_argument("--seed", type=int, default=defaults.seed, help="random seed (%(default)s)")
+    demo.add_argument(
+        "--customers", type=int, default=defaults.customers, help="customers (%(default)s)"
+    )
+    demo.add_argument(
+        "--events", type=int, default=defaults.events, help="seeded activities (%(default)s)"
+    )
+    demo.add_argument(
+        "--json", action="store_true", help="print the raw vendor responses, one per line"
+    )
+
+
+def _demo(args: argparse.Namespace) -> int:
+    try:
+        config = DemoConfig(args.seed, args.customers, args.events)
+    except (InvalidArgument, InvalidArgumentType) as exc:
+        print(f"rankcore demo: error: {exc}", file=sys.stderr)
+        return 2
+    progress = progress_bar(config.events, "ingesting", sys.stderr, unit="activities")
+    result = run_demo(config, progress=progress)
+    if args.json:
+        print(render_json(result))
+        print(result.summary(), file=sys.stderr)
+    else:
+        print(render_text(result))
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rankcore`` console script."""
     parser = argparse.ArgumentParser(prog="rankcore", description="An embeddable leaderboard.")
     commands = parser.add_subparsers(dest="command", required=True)
-    run_demo = commands.add_parser("demo", help="rank a seeded board and print it")
-    run_demo.add_argument("--seed", type=int, default=1)
-    run_demo.add_argument("--members", type=int, default=100_000)
-    run_demo.add_argument("--updates", type=int, default=200_000)
+    _add_demo(commands)
+    run_replay = commands.add_parser(
+        "replay", help="replay a scenario file, printing one JSON line per request step"
+    )
+    run_replay.add_argument("file", help="the scenario (JSON; '-' reads standard input)")
     args = parser.parse_args(argv)
     if args.command == "demo":
-        print(demo(args.members, args.updates, args.seed))
+        return _demo(args)
+    if args.command == "replay":
+        from rankcore.scenario import run_replay as replay_file
+
+        return replay_file(args.file)
     return 0
 
 

@@ -1,0 +1,651 @@
+"""The season demo behind ``rankcore demo``: a whole loyalty season on the embedded engine.
+
+One organisation in India runs a four-week season on a manual clock: a target group with
+weekly periods, a milestone target (points a week) and a streak target (visits a week, several
+weeks in a row), and a Rehook-style daily leaderboard campaign with reward brackets. A few
+thousand customers produce a few hundred thousand seeded activities spread over the season;
+every purchase counts towards the milestone and is awarded to the campaign too.
+
+Everything shown is read the way a client would read it: the leaderboards through the vendor
+router (:func:`rankcore.api.handle`), the payouts from the :class:`~rankcore.IntervalClosed`
+events the engine published. The same seed always gives the same season and the same tables;
+only the timing line differs between runs.
+
+>>> result = run_demo(DemoConfig(seed=3, customers=20, events=300))
+>>> (result.activities, result.calls[0].response.status)
+(300, 200)
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta
+from itertools import accumulate
+from typing import Final
+from zoneinfo import ZoneInfo
+
+import attrs
+
+from rankcore.api import Request, Response, handle
+from rankcore.api.http import JSON
+from rankcore.campaigns import Bracket, IntervalClosed
+from rankcore.engine import Engine
+from rankcore.errors import InvalidArgument, InvalidArgumentType
+from rankcore.loyalty import MilestoneReached, StreakAchieved, StreakBroken
+from rankcore.progress import NullProgress, Progress
+from rankcore.timeline.clock import ManualClock
+
+__all__ = [
+    "BRACKETS",
+    "CUSTOMER_BASE",
+    "MILESTONE_POINTS",
+    "MILESTONE_TARGET",
+    "NOW",
+    "ORG",
+    "SEASON_START",
+    "STREAK_TARGET",
+    "STREAK_VISITS",
+    "STREAK_WEEKS",
+    "TARGET_GROUP",
+    "WEEKS",
+    "ZONE",
+    "AroundMe",
+    "AroundRow",
+    "DemoConfig",
+    "DemoResult",
+    "EventKind",
+    "SeasonEvent",
+    "VendorCall",
+    "build_engine",
+    "customer_ids",
+    "render_json",
+    "render_text",
+    "run_demo",
+    "season_events",
+]
+
+ORG: Final = 50156
+"""The demo organisation (also the Rehook application running the campaign)."""
+USER: Final = 1
+"""The acting user of the demo's vendor requests."""
+ZONE: Final = ZoneInfo("Asia/Kolkata")
+TARGET_GROUP: Final = 232
+FIRST_PERIOD: Final = 243
+MILESTONE_TARGET: Final = 366
+STREAK_TARGET: Final = 367
+WEEKS: Final = 4
+SEASON_START: Final = datetime(2024, 6, 3, tzinfo=ZONE)
+"""A Monday, local midnight: the first weekly period and the campaign start here."""
+NOW: Final = SEASON_START + timedelta(weeks=WEEKS - 1, days=3, hours=21)
+"""Where the demo stops the clock: Thursday evening of the last week."""
+MILESTONE_POINTS: Final = 5000
+STREAK_VISITS: Final = 5
+STREAK_WEEKS: Final = 3
+CUSTOMER_BASE: Final = 381_300_000
+"""Customer ``i`` (from 0) has id ``CUSTOMER_BASE + i``; its Rehook source id is the same
+number as text."""
+BRACKETS: Final = (
+    Bracket("1", "1000"),
+    Bracket("2-3", "500"),
+    Bracket("4-10", "100"),
+    Bracket("11-20", "20", minimum=1000),
+)
+PURCHASE_SHARE: Final = 0.7
+"""The share of seeded activities that are purchases (the rest are store visits)."""
+AROUND: Final = 3
+"""Rows shown before and after the featured customer in the around-me window."""
+REHOOK_PAGE: Final = 20
+LEADERBOARD_PATH: Final = (
+    f"/api_gateway/intouch-api-v3/v3.1/leaderboards/targetGroups/{TARGET_GROUP}"
+)
+CAMPAIGN_PATH: Final = "/campaigns/leaderboards/"
+PROGRESS_STEP: Final = 4096
+"""Activities between two progress reports (keeps the ingest loop lean)."""
+
+_FIRST_NAMES: Final = (
+    "Aarav", "Diya", "Ishaan", "Meera", "Kabir", "Anaya", "Rohan", "Saanvi",
+    "Vihaan", "Tara", "Arjun", "Nisha", "Dev", "Priya", "Kiran", "Zara",
+)  # fmt: skip
+_LAST_NAMES: Final = (
+    "Sharma", "Iyer", "Patel", "Reddy", "Nair", "Gupta", "Khan", "Das",
+    "Menon", "Rao", "Joshi", "Singh",
+)  # fmt: skip
+_LIMITS: Final = {"customers": (1, 1_000_000), "events": (0, 50_000_000)}
+
+
+def _check_count(name: str) -> Callable[[object, attrs.Attribute[int], int], None]:
+    low, high = _LIMITS[name]
+
+    def check(_instance: object, _attribute: attrs.Attribute[int], value: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidArgumentType(f"{name} must be an int, not {type(value).__name__}")
+        if not low <= value <= high:
+            raise InvalidArgument(f"{name} must be between {low:,} and {high:,}, got {value:,}")
+
+    return check
+
+
+def _check_seed(_instance: object, _attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidArgumentType(f"seed must be an int, not {type(value).__name__}")
+
+
+@attrs.frozen
+class DemoConfig:
+    """The size of the season: ``customers`` and ``events`` (seeded activities), and the
+    ``seed`` everything random is drawn from."""
+
+    seed: int = attrs.field(default=1, validator=_check_seed)
+    customers: int = attrs.field(default=3000, validator=_check_count("customers"))
+    events: int = attrs.field(default=200_000, validator=_check_count("events"))
+
+
+class EventKind(enum.Enum):
+    """What a seeded activity is."""
+
+    PURCHASE = "purchase"
+    """Points: counted towards the milestone and awarded to the campaign."""
+    VISIT = "visit"
+    """One store visit: counted towards the streak."""
+
+
+@attrs.frozen(slots=True)
+class SeasonEvent:
+    """One seeded activity: a customer's purchase (``value`` points) or visit (``value`` 1)."""
+
+    at: datetime
+    customer: int
+    kind: EventKind
+    value: int
+
+
+@attrs.frozen
+class VendorCall:
+    """One vendor request the demo made and the router's response."""
+
+    name: str
+    request: Request
+    response: Response
+
+
+@attrs.frozen
+class AroundRow:
+    """One row of the around-me window, as Rehook's leaderboard lists it."""
+
+    rank: int
+    source_id: str
+    points: int | float
+    reward: str
+
+
+@attrs.frozen
+class AroundMe:
+    """A customer's neighbourhood on the open campaign interval.
+
+    ``position`` is the customer's place in the listing (from 0), ``rows`` the customers
+    listed around it (itself included), ``participants`` the interval's participants.
+    """
+
+    source_id: str
+    name: str
+    rank: int
+    position: int
+    participants: int
+    sequence: int
+    day: date
+    rows: tuple[AroundRow, ...]
+
+
+@attrs.frozen
+class DemoResult:
+    """What one demo run produced: the vendor calls, the campaign closings, the counts, and
+    the engine itself (its clock stopped at :data:`NOW`) for further questions.
+
+    ``elapsed`` (seconds spent ingesting) is the only field that varies between runs with
+    the same configuration.
+    """
+
+    config: DemoConfig
+    engine: Engine = attrs.field(eq=False, repr=False)
+    campaign_id: str
+    calls: tuple[VendorCall, ...]
+    closings: tuple[IntervalClosed, ...]
+    around: AroundMe | None
+    activities: int
+    awards: int
+    milestones_reached: int
+    streaks_achieved: int
+    streaks_broken: int
+    elapsed: float
+
+    @property
+    def ingested(self) -> int:
+        """Events the engine ingested: activities plus campaign awards. O(1)."""
+        return self.activities + self.awards
+
+    def call(self, name: str) -> VendorCall | None:
+        """The vendor call named ``name``, or ``None``. O(calls)."""
+        return next((c for c in self.calls if c.name == name), None)
+
+    def summary(self) -> str:
+        """The one-line summary: events ingested and events per second. O(1)."""
+        rate = self.ingested / self.elapsed if self.elapsed > 0 else float("inf")
+        return (
+            f"Ingested {self.ingested:,} events ({self.activities:,} activities, "
+            f"{self.awards:,} campaign awards) in {self.elapsed:.2f} s: {rate:,.0f} events/s"
+        )
+
+
+# -- the season -------------------------------------------------------------------------------
+
+
+def customer_ids(count: int) -> range:
+    """The demo's customer ids. O(1)."""
+    return range(CUSTOMER_BASE, CUSTOMER_BASE + count)
+
+
+def season_events(config: DemoConfig) -> list[SeasonEvent]:
+    """The seeded activities of the season, in time order, all before :data:`NOW`.
+
+    Customers are unequally active (log-normal weights), baskets too; times are spread
+    uniformly over the season at one-second resolution. Deterministic for a configuration.
+    O(e log e) for e events.
+    """
+    rng = random.Random(f"rankcore demo events {config.seed}")
+    ids = customer_ids(config.customers)
+    weights = list(accumulate(rng.lognormvariate(0.0, 0.6) for _ in ids))
+    who = rng.choices(ids, cum_weights=weights, k=config.events)
+    span = int((NOW - SEASON_START).total_seconds())
+    seconds = sorted(rng.choices(range(span), k=config.events))
+    purchase, visit, start, second = (
+        EventKind.PURCHASE,
+        EventKind.VISIT,
+        SEASON_START,
+        timedelta(seconds=1),
+    )
+    draw, basket = rng.random, rng.lognormvariate
+    events = []
+    for customer, offset in zip(who, seconds, strict=True):
+        at = start + offset * second
+        if draw() < PURCHASE_SHARE:
+            points = 10 * max(2, int(basket(2.5, 0.8)))  # a long tail of big baskets
+            events.append(SeasonEvent(at, customer, purchase, points))
+        else:
+            events.append(SeasonEvent(at, customer, visit, 1))
+    return events
+
+
+def _add_customers(engine: Engine, config: DemoConfig) -> None:
+    """Every customer with a seeded profile; some fields are never captured."""
+    rng = random.Random(f"rankcore demo customers {config.seed}")
+    for customer in customer_ids(config.customers):
+        first, last = rng.choice(_FIRST_NAMES), rng.choice(_LAST_NAMES)
+        mobile = f"91{rng.randrange(7_000_000_000, 10_000_000_000)}"
+        gender = rng.choice(("Male", "Female"))
+        email = f"{first}.{last}.{customer % 100_000}@example.com".lower()
+        birthday = date(1970, 1, 1) + timedelta(days=rng.randrange(12_000))
+        engine.add_customer(
+            ORG,
+            customer,
+            first_name=first,
+            last_name=last,
+            mobile=mobile,
+            email=email if rng.random() < 0.8 else None,
+            gender=gender,
+            birthday=birthday if rng.random() < 0.3 else None,
+        )
+
+
+def build_engine(config: DemoConfig) -> tuple[Engine, ManualClock, str]:
+    """The season's world before any activity: the org, its customers, the target group
+    with its weekly periods and two targets, and the daily campaign.
+
+    Returns the engine, its manual clock (at :data:`SEASON_START`) and the campaign id.
+    O(customers + weeks).
+    """
+    clock = ManualClock(SEASON_START)
+    engine = Engine(clock=clock, seed=config.seed)
+    engine.add_org(ORG, ZONE)
+    _add_customers(engine, config)
+    engine.create_target_group(ORG, TARGET_GROUP, "Monsoon season")
+    for week in range(WEEKS):
+        engine.add_period(
+            ORG,
+            TARGET_GROUP,
+            FIRST_PERIOD + week,
+            ref_code=f"week_{week + 1}",
+            name=f"PERIOD_G_{TARGET_GROUP}_{week + 1}",
+            start=SEASON_START + timedelta(weeks=week),
+            end=SEASON_START + timedelta(weeks=week + 1),
+        )
+    engine.add_target(
+        ORG, TARGET_GROUP, MILESTONE_TARGET, name="weekly-points", type="MILESTONE",
+        metric="points", value=MILESTONE_POINTS, ties="ordinal",
+    )  # fmt: skip
+    engine.add_target(
+        ORG, TARGET_GROUP, STREAK_TARGET, name="weekly-visits", type="STREAK",
+        metric="visits", value=STREAK_VISITS, streak_length=STREAK_WEEKS,
+    )  # fmt: skip
+    campaign = engine.create_campaign(
+        ORG,
+        recurrence="daily",
+        start=SEASON_START,
+        end=SEASON_START + timedelta(weeks=WEEKS),
+        brackets=BRACKETS,
+    )
+    return engine, clock, campaign.id
+
+
+def _ingest(
+    engine: Engine,
+    clock: ManualClock,
+    campaign_id: str,
+    events: Sequence[SeasonEvent],
+    progress: Progress,
+) -> int:
+    """Feed every event to the engine in time order; returns the number of awards."""
+    record, award, move = engine.record_activity, engine.award, clock.set
+    purchase = EventKind.PURCHASE
+    awards = 0
+    for index, event in enumerate(events):
+        at = move(event.at)
+        if event.kind is purchase:
+            record(ORG, event.customer, "points", event.value, at, index)
+            award(campaign_id, str(event.customer), event.value, at, event_id=f"p{index}", org=ORG)
+            awards += 1
+        else:
+            record(ORG, event.customer, "visits", 1, at, index)
+        if index % PROGRESS_STEP == PROGRESS_STEP - 1:
+            progress.update(PROGRESS_STEP)
+    progress.update(len(events) % PROGRESS_STEP)
+    return awards
+
+
+# -- reading it back --------------------------------------------------------------------------
+
+
+def _call(engine: Engine, name: str, path: str, **query: str) -> VendorCall:
+    request = Request("GET", path, ORG, USER, query=query)
+    return VendorCall(name, request, handle(engine, request))
+
+
+def _name(engine: Engine, source_id: str) -> str:
+    customer = engine.customer(ORG, int(source_id))
+    if customer is None:
+        return ""
+    profile = customer.profile
+    return " ".join(part for part in (profile.first_name, profile.last_name) if part)
+
+
+def _around_me(
+    engine: Engine, config: DemoConfig, campaign_id: str, calls: list[VendorCall]
+) -> AroundMe | None:
+    """Pick a participant of the open interval (seeded) and read its neighbourhood through
+    Rehook's endpoint: the page holding it (with ``my_rank``), and the pages next to it when
+    the window spills over."""
+    path = CAMPAIGN_PATH + campaign_id
+    first = _call(engine, "rehook_leaderboard", path).response.body
+    participants = first.get("number_of_participants", 0)
+    if not participants or first.get("leaderboard") is None:
+        return None
+    position = random.Random(f"rankcore demo featured {config.seed}").randrange(participants)
+    page = position // REHOOK_PAGE + 1
+    listed = _call(engine, "rehook_page", path, page=str(page)).response.body["leaderboard"]
+    source_id = listed[position % REHOOK_PAGE]["source_id"]
+    mine = _call(engine, "rehook_around_me", path, source_id=source_id, page=str(page))
+    calls.append(mine)
+    rows: dict[int, JSON] = {}
+    last_page = (participants - 1) // REHOOK_PAGE + 1
+    for number in (n for n in (page - 1, page, page + 1) if 1 <= n <= last_page):
+        body = (
+            mine.response.body
+            if number == page
+            else _call(engine, "rehook_page", path, page=str(number)).response.body
+        )
+        for offset, row in enumerate(body["leaderboard"]):
+            rows[(number - 1) * REHOOK_PAGE + offset] = row
+    window = range(max(0, position - AROUND), min(participants, position + AROUND + 1))
+    interval = next(
+        i for i in mine.response.body["past_leaderboard_intervals"] if i["status"] == "active"
+    )
+    start = datetime.fromisoformat(interval["start_date_time"]).astimezone(ZONE)
+    return AroundMe(
+        source_id=source_id,
+        name=_name(engine, source_id),
+        rank=mine.response.body["my_rank"]["rank"],
+        position=position,
+        participants=participants,
+        sequence=interval["recurrence_type_value"],
+        day=start.date(),
+        rows=tuple(
+            AroundRow(r["rank"], r["source_id"], r["points"], r["reward"])
+            for r in (rows[i] for i in window)
+        ),
+    )
+
+
+def run_demo(
+    config: DemoConfig | None = None,
+    *,
+    progress: Progress | None = None,
+    timer: Callable[[], float] = time.perf_counter,
+) -> DemoResult:
+    """Build the season, ingest its activities (reporting to ``progress``), stop the clock at
+    :data:`NOW` and read the boards back through the vendor router.
+
+    ``timer`` measures the ingest (it is not engine time). O(e log n) for e events.
+    """
+    config = config if config is not None else DemoConfig()
+    events = season_events(config)
+    engine, clock, campaign_id = build_engine(config)
+    closings: list[IntervalClosed] = []
+    reached: list[object] = []
+    achieved: list[object] = []
+    broken: list[object] = []
+    engine.subscribe(IntervalClosed, closings.append)
+    engine.subscribe(MilestoneReached, reached.append)
+    engine.subscribe(StreakAchieved, achieved.append)
+    engine.subscribe(StreakBroken, broken.append)
+    progress = progress if progress is not None else NullProgress()
+    started = timer()
+    try:
+        awards = _ingest(engine, clock, campaign_id, events, progress)
+    finally:
+        progress.close()
+    elapsed = timer() - started
+    engine.advance_to(NOW)
+
+    calls = [
+        _call(engine, "capillary_leaderboard", LEADERBOARD_PATH, targetId=str(MILESTONE_TARGET)),
+        _call(engine, "capillary_streaks", LEADERBOARD_PATH, targetId=str(STREAK_TARGET)),
+    ]
+    if closings:
+        calls.append(
+            _call(
+                engine,
+                "rehook_last_closed_interval",
+                CAMPAIGN_PATH + campaign_id,
+                activity_id=closings[-1].activity_id,
+            )
+        )
+    around = _around_me(engine, config, campaign_id, calls)
+    return DemoResult(
+        config=config,
+        engine=engine,
+        campaign_id=campaign_id,
+        calls=tuple(calls),
+        closings=tuple(closings),
+        around=around,
+        activities=len(events),
+        awards=awards,
+        milestones_reached=len(reached),
+        streaks_achieved=len(achieved),
+        streaks_broken=len(broken),
+        elapsed=elapsed,
+    )
+
+
+# -- rendering --------------------------------------------------------------------------------
+
+
+def _table(
+    headers: Sequence[str], rows: Iterable[Sequence[object]], left: Iterable[int] = ()
+) -> str:
+    """A plain text table; columns are right-aligned except those listed in ``left``."""
+    text = [[f"{cell:,}" if isinstance(cell, int) else str(cell) for cell in row] for row in rows]
+    widths = [max([len(h), *(len(r[i]) for r in text)]) for i, h in enumerate(headers)]
+    lefts = set(left)
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            c.ljust(w) if i in lefts else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    return "\n".join([line(headers), *(line(r) for r in text)])
+
+
+def _full_name(details: Mapping[str, str]) -> str:
+    parts = (details.get("first_name"), details.get("last_name"))
+    return " ".join(p for p in parts if p and p != "NOT-CAPTURED")
+
+
+def _capillary(call: VendorCall, title: str, value_header: str, time_header: str) -> str:
+    body = call.response.body
+    query = "&".join(f"{k}={v}" for k, v in call.request.query.items())
+    head = f"GET {call.request.path}?{query} -> {call.response.status}"
+    data = body["data"]
+    if data is None:
+        return f"{title}\n{head}: {body['errors']}"
+    rows = [
+        (
+            r["rank"],
+            str(r["userId"]),
+            _full_name(r["userEnrichmentDetails"]),
+            r["achievedValue"],
+            r["lastActivityTime"] or "-",
+        )
+        for r in data["rankings"]
+    ]
+    about = (
+        f"target {data['targetRuleId']} {data['targetRuleName']!r}, "
+        f"period {data['periodId']} ({data['periodRefCode']}), "
+        f"{body['pagination']['total']:,} on the board, last sync {data['lastSyncTime']}"
+    )
+    table = _table(("rank", "userId", "name", value_header, time_header), rows, left=(2, 4))
+    return f"{title}: {about}\n{head}\n{table if rows else '(nobody on the board yet)'}"
+
+
+def _payouts(result: DemoResult) -> str:
+    rows: list[tuple[object, ...]] = []
+    total_paid = total_rewards = 0
+    for c in result.closings:
+        rewards = sum(int(p.reward_value) for p in c.payouts)
+        winner = c.payouts[0] if c.payouts and c.payouts[0].rank == 1 else None
+        rows.append(
+            (
+                c.sequence,
+                c.start.astimezone(ZONE).date().isoformat(),
+                c.participants,
+                len(c.payouts),
+                rewards,
+                winner.source_id if winner else "-",
+                winner.points if winner else "-",
+            )
+        )
+        total_paid += len(c.payouts)
+        total_rewards += rewards
+    title = (
+        f"Campaign {result.campaign_id}: payouts of the {len(result.closings)} closed daily "
+        f"intervals (from the IntervalClosed events)"
+    )
+    if not rows:
+        return f"{title}\n(no interval has closed yet)"
+    rows.append(("all", "", "", total_paid, total_rewards, "", ""))
+    headers = ("#", "day", "participants", "paid", "rewards", "winner", "points")
+    return f"{title}\n{_table(headers, rows, left=(1, 5))}"
+
+
+def _around(result: DemoResult) -> str:
+    me = result.around
+    if me is None:
+        return "Around me: nobody has points in the open campaign interval yet"
+    title = (
+        f"Around customer {me.source_id} ({me.name}) in the open campaign interval "
+        f"#{me.sequence} ({me.day.isoformat()}): rank {me.rank:,}, "
+        f"listed {me.position + 1:,} of {me.participants:,}"
+    )
+    rows = [
+        (r.rank, r.source_id, r.points, r.reward, "<- me" if r.source_id == me.source_id else "")
+        for r in me.rows
+    ]
+    return f"{title}\n{_table(('rank', 'source_id', 'points', 'reward', ''), rows, left=(1, 4))}"
+
+
+def _header(result: DemoResult) -> str:
+    c = result.config
+    brackets = ", ".join(
+        f"{b.position}: {b.reward_value}"
+        + ("" if b.minimum is None else f" (at least {b.minimum:,} points)")
+        for b in BRACKETS
+    )
+    return "\n".join(
+        [
+            f"rankcore season demo (seed {c.seed}): org {ORG} in {ZONE.key}, "
+            f"{c.customers:,} customers, {c.events:,} seeded activities",
+            f"  season: {WEEKS} weekly periods from {SEASON_START:%Y-%m-%d (%a)}; "
+            f"the clock stops at {NOW:%Y-%m-%d %H:%M} {NOW.tzname()}",
+            f"  target {MILESTONE_TARGET} 'weekly-points': milestone, {MILESTONE_POINTS:,} "
+            "points a week",
+            f"  target {STREAK_TARGET} 'weekly-visits': streak, {STREAK_VISITS} visits a week "
+            f"for {STREAK_WEEKS} weeks in a row",
+            f"  campaign {result.campaign_id}: daily, reward brackets {brackets}",
+        ]
+    )
+
+
+def render_text(result: DemoResult) -> str:
+    """The demo's readable report: the season, the Capillary leaderboard's first page, the
+    streak leaders, the closed intervals' payouts, one customer's around-me window, and
+    the one-line summary last. O(size of the report)."""
+    milestone = result.call("capillary_leaderboard")
+    streaks = result.call("capillary_streaks")
+    assert milestone is not None and streaks is not None
+    season = (
+        f"Season so far: {result.milestones_reached:,} weekly milestones reached, "
+        f"{result.streaks_achieved:,} streaks achieved, {result.streaks_broken:,} broken"
+    )
+    return "\n\n".join(
+        [
+            _header(result),
+            _capillary(milestone, "Capillary leaderboard", "points", "last activity"),
+            _capillary(streaks, "Streak leaders", "streak", "last visit") + "\n" + season,
+            _payouts(result),
+            _around(result),
+            result.summary(),
+        ]
+    )
+
+
+def render_json(result: DemoResult) -> str:
+    """The raw vendor responses, one JSON object per line: the call's name, its request
+    (method, path, query), the status and the body, keys in the vendor's order.
+    O(size of the responses)."""
+    lines = []
+    for call in result.calls:
+        record = {
+            "name": call.name,
+            "request": {
+                "method": call.request.method,
+                "path": call.request.path,
+                "query": dict(call.request.query),
+            },
+            "status": call.response.status,
+            "body": call.response.body,
+        }
+        lines.append(json.dumps(record, ensure_ascii=False))
+    return "\n".join(lines)
