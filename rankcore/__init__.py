@@ -49,6 +49,16 @@ from rankcore.loyalty import (
     TargetLeaderboard,
     TargetType,
 )
+from rankcore.persistence.errors import (
+    JournalCorrupted,
+    JournalError,
+    PersistenceError,
+    SnapshotCorrupted,
+    SnapshotError,
+    SnapshotVersionError,
+)
+from rankcore.persistence.journal import FsyncPolicy
+from rankcore.persistence.records import RecoveryReport
 from rankcore.ranking.leaderboard import Leaderboard
 from rankcore.ranking.policy import Order, TiePolicy
 from rankcore.ranking.standing import Score, Standing
@@ -76,12 +86,15 @@ __all__ = [
     "CustomerProfile",
     "Engine",
     "EnrollmentMode",
+    "FsyncPolicy",
     "Interval",
     "IntervalClosed",
     "IntervalInfo",
     "IntervalStatus",
     "InvalidArgument",
     "InvalidArgumentType",
+    "JournalCorrupted",
+    "JournalError",
     "Leaderboard",
     "LoyaltyError",
     "ManualClock",
@@ -91,7 +104,9 @@ __all__ = [
     "Org",
     "Payout",
     "PeriodClosed",
+    "PersistenceError",
     "RankcoreError",
+    "RecoveryReport",
     "Recurrence",
     "RehookError",
     "Schedule",
@@ -100,6 +115,9 @@ __all__ = [
     "Score",
     "ScoreTypeError",
     "ScoreValueError",
+    "SnapshotCorrupted",
+    "SnapshotError",
+    "SnapshotVersionError",
     "SourceNotFound",
     "Standing",
     "StreakAchieved",

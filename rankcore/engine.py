@@ -8,9 +8,11 @@ domain returned. Domain services never see the engine: data flows from here down
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from rankcore.campaigns.book import CampaignBook
@@ -23,6 +25,7 @@ from rankcore.campaigns.views import (
     CampaignLeaderboard,
     IntervalInfo,
 )
+from rankcore.errors import InvalidArgument, InvalidArgumentType
 from rankcore.events import EventBus, Handler
 from rankcore.ids import IdGenerator
 from rankcore.loyalty.badges import BadgeGroup
@@ -38,6 +41,11 @@ from rankcore.loyalty.views import (
     StreakProgress,
     TargetLeaderboard,
 )
+from rankcore.persistence.codec import decode_time, encode_time
+from rankcore.persistence.errors import JournalCorrupted, JournalError, SnapshotCorrupted
+from rankcore.persistence.journal import FsyncPolicy, Journal, scan_journal
+from rankcore.persistence.records import OPERATIONS, RecoveryReport, decode_args, encode_args
+from rankcore.persistence.snapshot import encode_snapshot, read_snapshot, write_atomic
 from rankcore.ranking.policy import Order, TiePolicy
 from rankcore.ranking.standing import Score
 from rankcore.tenancy import Org, Tenants
@@ -53,10 +61,26 @@ class Engine:
     ``clock`` defaults to the system clock; pass a :class:`~rankcore.ManualClock` for
     simulations. ``seed`` makes generated ids deterministic; ``ids`` replaces the id
     generator altogether (for example to keep the ids of data imported from a vendor).
+
+    ``journal`` (a file path) makes the engine durable: every accepted mutation is appended
+    to that write-ahead journal before the call returns, and opening an engine on an existing
+    journal restores its checkpoint snapshot (``<journal>.snapshot``) and replays the journal
+    after it (see :attr:`recovery`). ``fsync`` is ``"always"``, ``"interval"`` (every
+    ``fsync_interval`` seconds) or ``"never"``; ``replay_events=True`` keeps the events the
+    replay caused in :attr:`recovery` (by default replay publishes and keeps nothing). See
+    ``docs/durability.md``.
     """
 
     def __init__(
-        self, *, clock: Clock | None = None, seed: int = 0, ids: IdGenerator | None = None
+        self,
+        *,
+        clock: Clock | None = None,
+        seed: int = 0,
+        ids: IdGenerator | None = None,
+        journal: str | os.PathLike[str] | None = None,
+        fsync: FsyncPolicy | str = FsyncPolicy.ALWAYS,
+        fsync_interval: float = 1.0,
+        replay_events: bool = False,
     ) -> None:
         self._clock: Clock = clock if clock is not None else SystemClock()
         self._lock = threading.RLock()
@@ -65,6 +89,19 @@ class Engine:
         self._tenants = Tenants()
         self._campaigns = CampaignBook(self._tenants, self._ids)
         self._loyalty = LoyaltyService(self._tenants, self._ids)
+        # -- persistence (see the section at the end) --
+        self._journal: Journal | None = None
+        self._journal_seq = 0
+        self._replaying = False
+        self._failed: JournalError | None = None
+        self._recovery: RecoveryReport | None = None
+        if journal is not None:
+            policy = FsyncPolicy.parse(fsync)
+            if isinstance(fsync_interval, bool) or not isinstance(fsync_interval, (int, float)):
+                raise InvalidArgumentType("fsync_interval must be a number of seconds")
+            if not 0 < fsync_interval < float("inf"):
+                raise InvalidArgument(f"fsync_interval must be positive, got {fsync_interval}")
+            self._open_journal(journal, policy, float(fsync_interval), clock, replay_events)
 
     # -- time ---------------------------------------------------------------------------------
 
@@ -85,8 +122,14 @@ class Engine:
         require_aware(t, "t")
         with self._lock:
             if isinstance(self._clock, ManualClock):
+                self._check_usable()
+                moved = t > self._clock.now()
                 self._clock.set(t)
-            self._sync()
+                self._sync()
+                if moved:
+                    self._log("advance_to", {"t": t})
+            else:
+                self._sync()
 
     def tick(self) -> None:
         """Close whatever the clock says is due, without doing anything else."""
@@ -98,8 +141,12 @@ class Engine:
 
         Called under the lock at the start of every public operation.
         """
+        self._check_usable()
         now = self._clock.now()
-        for event in self._close_due(now):
+        events = self._close_due(now)
+        if events and self._journal is not None:
+            self._log("sync", {})  # closings with effects depend on when they ran
+        for event in events:
             self._events.publish(event)
 
     def _close_due(self, now: datetime) -> list[object]:
@@ -132,9 +179,19 @@ class Engine:
     ) -> Org:
         """Register an organisation (or a Rehook application) with its IANA time zone."""
         with self._lock:
-            return self._tenants.add(
-                org_id, timezone, leaderboards=leaderboards, connected=connected
+            self._check_usable()
+            links = list(connected)
+            org = self._tenants.add(org_id, timezone, leaderboards=leaderboards, connected=links)
+            self._log(
+                "add_org",
+                {
+                    "org_id": org_id,
+                    "timezone": org.zone,
+                    "leaderboards": leaderboards,
+                    "connected": links,
+                },
             )
+            return org
 
     def org(self, org_id: int) -> Org | None:
         """The organisation with this id, or ``None``. O(1)."""
@@ -155,14 +212,17 @@ class Engine:
         ties: TiePolicy | str = TiePolicy.COMPETITION,
         campaign_id: str | None = None,
         retention: int | None = None,
+        activity_ids: Sequence[str] = (),
     ) -> CampaignInfo:
         """Create a leaderboard campaign of tenant ``org`` (see ``docs/campaigns.md``).
 
         ``recurrence``: daily, weekly, monthly or campaign_duration, on ``org``'s local
         calendar. ``brackets``: :class:`Bracket` objects or mappings with ``position``,
         ``reward_value`` and optional ``min_value``. ``campaign_id`` defaults to a generated
-        ``camp_`` id. ``retention`` keeps only the last N closed intervals (default: all).
-        Intervals already over are closed at once. O(b log b) for b brackets.
+        ``camp_`` id; ``activity_ids`` name the first intervals instead of generated
+        ``ldac_`` ids (both keep a vendor's ids when importing). ``retention`` keeps only the
+        last N closed intervals (default: all). Intervals already over are closed at once.
+        O(b log b) for b brackets.
         """
         with self._lock:
             self._sync()
@@ -176,7 +236,23 @@ class Engine:
                 ties=ties,
                 campaign_id=campaign_id,
                 retention=retention,
+                activity_ids=activity_ids,
                 now=self._clock.now(),
+            )
+            self._log(
+                "create_campaign",
+                {
+                    "org": org,
+                    "recurrence": info.recurrence,
+                    "start": info.start,
+                    "end": info.end,
+                    "brackets": info.brackets,
+                    "order": info.order,
+                    "ties": info.ties,
+                    "campaign_id": campaign_id,
+                    "retention": retention,
+                    "activity_ids": list(activity_ids),
+                },
             )
             for event in events:
                 self._events.publish(event)
@@ -195,7 +271,10 @@ class Engine:
         """
         with self._lock:
             self._sync()
-            return self._campaigns.register(org, source_id)
+            new = self._campaigns.register(org, source_id)
+            if new:
+                self._log("register", {"org": org, "source_id": source_id})
+            return new
 
     def award(
         self,
@@ -215,9 +294,22 @@ class Engine:
         with self._lock:
             self._sync()
             now = self._clock.now()
-            return self._campaigns.award(
+            result = self._campaigns.award(
                 campaign_id, source_id, points, at, event_id=event_id, org=org, now=now
             )
+            if not result.duplicate:
+                self._log(
+                    "award",
+                    {
+                        "campaign_id": campaign_id,
+                        "source_id": source_id,
+                        "points": points,
+                        "at": at,
+                        "event_id": event_id,
+                        "org": org,
+                    },
+                )
+            return result
 
     def campaign_intervals(self, org: int, campaign_id: str) -> tuple[IntervalInfo, ...]:
         """The campaign's retained intervals so far, oldest first. O(intervals)."""
@@ -312,7 +404,11 @@ class Engine:
             profile = CustomerProfile(
                 first_name, last_name, mobile, email, gender, birthday, anniversary
             )
-            return self._loyalty.add_customer(org, customer_id, profile)
+            customer = self._loyalty.add_customer(org, customer_id, profile)
+            self._log(
+                "add_customer", {"org": org, "customer_id": customer_id, **dict(profile.items())}
+            )
+            return customer
 
     def update_customer(
         self, org: int | Scope, customer_id: int, profile: CustomerProfile
@@ -320,7 +416,11 @@ class Engine:
         """Replace the profile of a customer of ``org`` (310011 if unknown). O(1)."""
         with self._lock:
             self._sync()
-            return self._loyalty.update_customer(org, customer_id, profile)
+            customer = self._loyalty.update_customer(org, customer_id, profile)
+            self._log(
+                "update_customer", {"org": org, "customer_id": customer_id, "profile": profile}
+            )
+            return customer
 
     def customer(self, org: int | Scope, customer_id: int) -> Customer | None:
         """The customer with this id in scope, or ``None``. O(orgs in scope)."""
@@ -340,15 +440,30 @@ class Engine:
         """Create a target group of ``org``; ids are unique across the engine. O(1)."""
         with self._lock:
             self._sync()
-            return self._loyalty.create_target_group(
+            group = self._loyalty.create_target_group(
                 org, group_id, name, active=active, leaderboard=leaderboard
             )
+            self._log(
+                "create_target_group",
+                {
+                    "org": org,
+                    "group_id": group_id,
+                    "name": name,
+                    "active": active,
+                    "leaderboard": leaderboard,
+                },
+            )
+            return group
 
     def set_target_group_active(self, org: int | Scope, group_id: int, active: bool) -> TargetGroup:
         """(De)activate a target group; a deactivated one counts nothing and is frozen. O(1)."""
         with self._lock:
             self._sync()
-            return self._loyalty.set_target_group_active(org, group_id, active)
+            group = self._loyalty.set_target_group_active(org, group_id, active)
+            self._log(
+                "set_target_group_active", {"org": org, "group_id": group_id, "active": active}
+            )
+            return group
 
     def target_group(self, org: int | Scope, group_id: int) -> TargetGroup | None:
         """The target group with this id in scope (active or not), or ``None``. O(1)."""
@@ -373,7 +488,7 @@ class Engine:
         """
         with self._lock:
             self._sync()
-            return self._loyalty.add_period(
+            period = self._loyalty.add_period(
                 org,
                 group_id,
                 period_id,
@@ -383,6 +498,19 @@ class Engine:
                 end=end,
                 now=self._clock.now(),
             )
+            self._log(
+                "add_period",
+                {
+                    "org": org,
+                    "group_id": group_id,
+                    "period_id": period_id,
+                    "ref_code": ref_code,
+                    "name": name,
+                    "start": start,
+                    "end": end,
+                },
+            )
+            return period
 
     def periods(self, org: int | Scope, group_id: int) -> list[Period]:
         """A target group's periods in time order. O(periods)."""
@@ -419,7 +547,7 @@ class Engine:
         """
         with self._lock:
             self._sync()
-            return self._loyalty.add_target(
+            target = self._loyalty.add_target(
                 org,
                 group_id,
                 target_id,
@@ -433,6 +561,24 @@ class Engine:
                 order=order,
                 enrollment=enrollment,
             )
+            self._log(
+                "add_target",
+                {
+                    "org": org,
+                    "group_id": group_id,
+                    "target_id": target_id,
+                    "name": name,
+                    "type": target.type,
+                    "metric": metric,
+                    "value": value,
+                    "streak_length": streak_length,
+                    "leaderboard": leaderboard,
+                    "ties": target.ties,
+                    "order": target.order,
+                    "enrollment": target.enrollment,
+                },
+            )
+            return target
 
     def targets(self, org: int | Scope, group_id: int) -> list[Target]:
         """A target group's targets in creation order. O(targets)."""
@@ -463,6 +609,18 @@ class Engine:
             result, events = self._loyalty.record_activity(
                 org, customer, metric, value, at, event_id, self._clock.now()
             )
+            if not result.duplicate:
+                self._log(
+                    "record_activity",
+                    {
+                        "org": org,
+                        "customer": customer,
+                        "metric": metric,
+                        "value": value,
+                        "at": at,
+                        "event_id": event_id,
+                    },
+                )
             self._publish(events)
             return result
 
@@ -495,6 +653,18 @@ class Engine:
                 reset_streak=reset_streak,
                 now=self._clock.now(),
             )
+            self._log(
+                "enroll",
+                {
+                    "org": org,
+                    "group_id": group_id,
+                    "target_id": target_id,
+                    "customer_id": customer_id,
+                    "period_name": period_name,
+                    "initial_balance": initial_balance,
+                    "reset_streak": reset_streak,
+                },
+            )
             self._publish(events)
             return status
 
@@ -512,7 +682,7 @@ class Engine:
         """
         with self._lock:
             self._sync()
-            return self._loyalty.unenroll(
+            status = self._loyalty.unenroll(
                 org,
                 group_id,
                 target_id,
@@ -520,6 +690,17 @@ class Engine:
                 period_name=period_name,
                 now=self._clock.now(),
             )
+            self._log(
+                "unenroll",
+                {
+                    "org": org,
+                    "group_id": group_id,
+                    "target_id": target_id,
+                    "customer_id": customer_id,
+                    "period_name": period_name,
+                },
+            )
+            return status
 
     def milestone_progress(
         self, org: int | Scope, group_id: int, target_id: int, customer_id: int, period_id: int
@@ -573,10 +754,249 @@ class Engine:
         """
         with self._lock:
             self._sync()
-            return self._loyalty.create_badge_group(org, name, rank, user, self._clock.now())
+            group = self._loyalty.create_badge_group(org, name, rank, user, self._clock.now())
+            self._log("create_badge_group", {"org": org, "name": name, "rank": rank, "user": user})
+            return group
 
     def badge_groups(self, org: int | Scope) -> list[BadgeGroup]:
         """The badge groups in scope, by rank then creation order. O(g log g)."""
         with self._lock:
             self._sync()
             return self._loyalty.badge_groups(org)
+
+    # -- persistence (snapshots, journal) -------------------------------------------------------
+    # Domains export plain state (``to_state``) and rebuild from it (``from_state``); the
+    # formats live in ``rankcore.persistence`` and are described in ``docs/durability.md``.
+
+    @property
+    def recovery(self) -> RecoveryReport | None:
+        """What opening on a journal restored and replayed (``None`` without a journal)."""
+        return self._recovery
+
+    def snapshot(self) -> bytes:
+        """The engine's whole state as snapshot bytes (the same state gives the same bytes).
+
+        O(size of the state).
+        """
+        with self._lock:
+            return encode_snapshot(self._state())
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write a snapshot of everything the engine holds to ``path``, atomically
+        (temporary file, fsync, rename): a crash during the save leaves the previous file
+        intact. Subscriptions are not saved. O(size of the state).
+        """
+        with self._lock:
+            write_atomic(path, encode_snapshot(self._state()))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], *, clock: Clock | None = None) -> Engine:
+        """An engine with the state saved at ``path``.
+
+        A newer format version (:class:`~rankcore.persistence.errors.SnapshotVersionError`),
+        a truncated or corrupted file (:class:`~rankcore.persistence.errors.SnapshotCorrupted`)
+        is refused before anything is built. Without ``clock``, a saved manual clock comes
+        back at its saved time and a system clock as a new system clock; a manual ``clock``
+        earlier than the saved time is moved forward to it. O(size of the state).
+        """
+        state = read_snapshot(path)
+        engine = cls(clock=clock)
+        with engine._lock:
+            engine._restore(state, clock, f"snapshot {os.fspath(path)!r}")
+        return engine
+
+    def checkpoint(self) -> None:
+        """Write the journal's snapshot (``<journal>.snapshot``) and start a fresh journal.
+
+        Recovery then replays only what follows. Raises :class:`InvalidArgument` for an
+        engine without a journal. O(size of the state).
+        """
+        with self._lock:
+            self._check_usable()
+            journal = self._journal
+            if journal is None:
+                raise InvalidArgument("checkpoint() needs an engine opened with a journal")
+            write_atomic(_snapshot_path(journal.path), encode_snapshot(self._state()))
+            journal.reset(self._journal_seq)
+
+    def close(self) -> None:
+        """fsync and close the journal (if any) and stop its background fsync. A journalled
+        engine is then finished: every later call raises
+        :class:`~rankcore.persistence.errors.JournalError` (open a new one on the journal)."""
+        with self._lock:
+            if self._journal is not None:
+                self._journal.close()
+                self._failed = JournalError("the engine's journal is closed")
+
+    def _check_usable(self) -> None:
+        if self._failed is not None:
+            raise JournalError(f"the engine no longer accepts operations: {self._failed}")
+
+    def _log(self, op: str, args: dict[str, object]) -> None:
+        """Append the accepted mutation ``op`` to the journal (if any). Under the lock."""
+        journal = self._journal
+        if journal is None or self._replaying:
+            return
+        try:
+            record = {
+                "n": self._journal_seq + 1,
+                "t": encode_time(self._clock.now()),
+                "op": op,
+                "args": encode_args(args),
+            }
+            journal.append(record)
+        except (JournalError, ValueError) as exc:
+            error = exc if isinstance(exc, JournalError) else JournalError(str(exc))
+            self._failed = error
+            raise error from exc
+        self._journal_seq += 1
+
+    def _state(self) -> dict[str, object]:
+        clock = self._clock
+        version, internal, gauss = self._ids.getstate()
+        return {
+            "engine": {
+                "journal_seq": self._journal_seq,
+                "clock": (
+                    {"kind": "manual", "now": encode_time(clock.now())}
+                    if isinstance(clock, ManualClock)
+                    else {"kind": "system"}
+                ),
+                "ids": [version, list(internal), gauss],
+            },
+            "tenants": [
+                [org.id, _zone_key(org.zone), org.leaderboards, sorted(org.connected)]
+                for org in self._tenants
+            ],
+            "campaigns": self._campaigns.to_state(),
+            "loyalty": self._loyalty.to_state(),
+        }
+
+    def _restore(self, state: Any, clock: Clock | None, source: str) -> None:
+        """Replace everything by ``state``; builds it all first, so a bad state changes
+        nothing (:class:`SnapshotCorrupted`)."""
+        try:
+            meta = state["engine"]
+            tenants = Tenants()
+            for org_id, zone, leaderboards, connected in state["tenants"]:
+                tenants.add(org_id, zone, leaderboards=leaderboards, connected=connected)
+            version, internal, gauss = meta["ids"]
+            ids_state = (version, tuple(internal), gauss)
+            probe = IdGenerator()
+            probe.setstate(ids_state)  # checks the state before it replaces ours
+            campaigns = CampaignBook.from_state(state["campaigns"], tenants, self._ids)
+            loyalty = LoyaltyService.from_state(state["loyalty"], tenants, self._ids)
+            seq = meta["journal_seq"]
+            if type(seq) is not int or seq < 0:
+                raise ValueError("bad journal sequence")
+            saved = meta["clock"]
+            saved_now = decode_time(saved["now"]) if saved["kind"] == "manual" else None
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, AssertionError) as exc:
+            raise SnapshotCorrupted(f"{source} holds malformed state: {exc!r}") from None
+        self._ids.setstate(ids_state)
+        self._tenants, self._campaigns, self._loyalty = tenants, campaigns, loyalty
+        self._journal_seq = seq
+        self._clock = _restored_clock(clock, saved_now)
+
+    def _open_journal(
+        self,
+        path: str | os.PathLike[str],
+        policy: FsyncPolicy,
+        interval: float,
+        clock: Clock | None,
+        replay_events: bool,
+    ) -> None:
+        """Recover from the journal at ``path`` (and its snapshot), or start one."""
+        snapshot = _snapshot_path(path)
+        with self._lock:
+            if not os.path.exists(snapshot):
+                if os.path.exists(path):
+                    raise JournalCorrupted(
+                        f"journal {os.fspath(path)!r} has no snapshot {os.fspath(snapshot)!r}"
+                    )
+                write_atomic(snapshot, encode_snapshot(self._state()))
+                self._journal = Journal.create(path, self._journal_seq, policy, interval)
+                self._recovery = RecoveryReport(False, 0)
+                return
+            self._restore(read_snapshot(snapshot), clock, f"snapshot {os.fspath(snapshot)!r}")
+            if not os.path.exists(path):
+                self._journal = Journal.create(path, self._journal_seq, policy, interval)
+                self._recovery = RecoveryReport(True, 0)
+                return
+            scan = scan_journal(path)
+            if scan.after > self._journal_seq:
+                raise JournalCorrupted(
+                    f"journal {os.fspath(path)!r} follows mutation {scan.after}, but its"
+                    f" snapshot holds only {self._journal_seq}"
+                )
+            pending = [r for r in scan.records if r["n"] > self._journal_seq]
+            events = self._replay(pending, replay_events, os.fspath(path))
+            self._journal = Journal.resume(path, scan, policy, interval)
+            self._recovery = RecoveryReport(
+                True, len(pending), scan.dropped_bytes, scan.problem, tuple(events)
+            )
+
+    def _replay(self, records: list[dict[str, Any]], keep: bool, name: str) -> list[object]:
+        """Apply journal records through the engine's own methods, at their recorded times,
+        publishing nothing (the events were delivered before the crash)."""
+        if not records:
+            return []
+        real_clock, real_events = self._clock, self._events
+        try:
+            replay_clock = ManualClock(decode_time(records[0].get("t")))
+        except (TypeError, ValueError) as exc:
+            raise JournalCorrupted(f"journal {name!r}: bad time in the first record") from exc
+        events: list[object] = []
+        bus = EventBus()
+        if keep:
+            bus.subscribe(object, events.append)
+        self._clock, self._events, self._replaying = replay_clock, bus, True
+        try:
+            for record in records:
+                op = record.get("op")
+                if op not in OPERATIONS:
+                    raise JournalCorrupted(f"journal {name!r}: unknown operation {op!r}")
+                try:
+                    t = decode_time(record.get("t"))
+                    if t > replay_clock.now():
+                        replay_clock.set(t)
+                    if op == "sync":
+                        self._sync()
+                    else:
+                        getattr(self, op)(**decode_args(record.get("args")))
+                except JournalCorrupted:
+                    raise
+                except Exception as exc:
+                    raise JournalCorrupted(
+                        f"journal {name!r}: record {record.get('n')} ({op}) cannot be replayed:"
+                        f" {exc!r}"
+                    ) from exc
+                self._journal_seq = record["n"]
+        finally:
+            self._replaying = False
+            self._events = real_events
+            recovered = replay_clock.now()
+            if isinstance(real_clock, ManualClock) and real_clock.now() < recovered:
+                real_clock.set(recovered)
+            self._clock = real_clock
+        return events
+
+
+def _snapshot_path(journal: str | os.PathLike[str]) -> str:
+    return os.fspath(journal) + ".snapshot"
+
+
+def _zone_key(zone: ZoneInfo) -> str:
+    if zone.key is None:
+        raise InvalidArgument("a time zone without an IANA name cannot be saved")
+    return zone.key
+
+
+def _restored_clock(clock: Clock | None, saved_now: datetime | None) -> Clock:
+    """The clock of a restored engine: ``clock`` if given (a manual one moved forward to the
+    saved time), else the saved kind."""
+    if clock is None:
+        return SystemClock() if saved_now is None else ManualClock(saved_now)
+    if isinstance(clock, ManualClock) and saved_now is not None and clock.now() < saved_now:
+        clock.set(saved_now)
+    return clock

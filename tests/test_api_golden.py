@@ -26,16 +26,11 @@ ACTIVITY = "ldac_Q8zWIV2r7cmZ8akj0Fjd4"
 
 
 class KnownIds(IdGenerator):
-    """Hands out the sample's ids first, as when importing data from the vendor."""
+    """Hands out the sample's hexadecimal ids first, as when importing data from the vendor."""
 
-    def __init__(self, tokens: list[str] = (), hexes: list[str] = ()) -> None:  # type: ignore[assignment]
+    def __init__(self, hexes: list[str]) -> None:
         super().__init__(0)
-        self.tokens, self.hexes = list(tokens), list(hexes)
-
-    def token(self, prefix: str, length: int) -> str:
-        if self.tokens and self.tokens[0].startswith(prefix):
-            return self.tokens.pop(0)
-        return super().token(prefix, length)
+        self.hexes = list(hexes)
 
     def hex(self, length: int) -> str:
         return self.hexes.pop(0) if self.hexes else super().hex(length)
@@ -241,11 +236,12 @@ SAMPLE_001_UNKNOWN_ACTIVITY = {
 def rehook() -> Engine:
     """Application 7 (India) with the seed's daily campaign and its five participants."""
     start = datetime(2023, 9, 18, 12, 26, 13, 656765, tzinfo=UTC)
-    engine = Engine(clock=ManualClock(start), ids=KnownIds(tokens=[ACTIVITY]))
+    engine = Engine(clock=ManualClock(start))
     engine.add_org(7, "Asia/Kolkata")
     engine.create_campaign(
         7,
         campaign_id=CAMPAIGN,
+        activity_ids=[ACTIVITY],
         recurrence="daily",
         start=start,
         end=datetime(2023, 9, 25, tzinfo=UTC),

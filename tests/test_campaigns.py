@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +27,7 @@ from rankcore import (
     ManualClock,
     Order,
     Payout,
+    RankcoreError,
     Recurrence,
     RehookError,
     ScoreTypeError,
@@ -603,3 +605,28 @@ def test_campaign_info_reflects_the_settings() -> None:
     assert info.zone.key == "Asia/Kolkata"
     assert [(b.first, b.last, b.minimum) for b in info.brackets] == [(1, 1, None), (2, 3, 50)]
     assert engine.campaign(APP, info.id) == info
+
+
+def test_given_activity_ids_name_the_first_intervals_and_survive_a_snapshot(
+    tmp_path: Path,
+) -> None:
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    engine = Engine(clock=ManualClock(start))
+    engine.add_org(1, "UTC")
+    for bad in (["ldac_a", "ldac_a"], ["has space"], "ldac_a", [7]):
+        with pytest.raises(RankcoreError):
+            engine.create_campaign(
+                1, recurrence="daily", start=start, end=start + timedelta(days=4),
+                campaign_id="c", activity_ids=bad,  # type: ignore[arg-type]
+            )  # fmt: skip
+    assert engine.campaign(1, "c") is None
+    engine.create_campaign(
+        1, recurrence="daily", start=start, end=start + timedelta(days=4), campaign_id="c",
+        activity_ids=["ldac_one", "ldac_two"],
+    )  # fmt: skip
+    engine.save(tmp_path / "engine.snapshot")
+    for current in (engine, Engine.load(tmp_path / "engine.snapshot")):
+        current.advance_to(start + timedelta(days=3))
+        ids = [i.activity_id for i in current.campaign_intervals(1, "c")]
+        assert ids[:2] == ["ldac_one", "ldac_two"]
+        assert ids[2].startswith("ldac_") and len(ids[2]) == 26

@@ -63,7 +63,7 @@ class Model:
     targets: list[TargetSpec]
     now: datetime = T0
     closed: set[int] = field(default_factory=set)
-    seen: set[str] = field(default_factory=set)
+    seen: dict[str, datetime] = field(default_factory=dict)  # event id -> forgotten at
     milestones: dict[tuple[int, int, int], Entry] = field(default_factory=dict)
     streaks: dict[tuple[int, int], Entry] = field(default_factory=dict)
     # board (target, period) -> customer -> [score, reached_at, seq]
@@ -143,15 +143,16 @@ class Model:
                         self.write((spec.id, pid), customer, 0, entry.last)
 
     def activity(self, customer: int, value: int, at: datetime, event_id: str | None) -> Any:
-        if event_id is not None and event_id in self.seen:
+        if event_id is not None and self.seen.get(event_id, self.now) > self.now:
             return "duplicate"
         period = self.period_at(at)
         if period is not None and self.now >= period[3]:
             return PeriodClosed
-        if event_id is not None:
-            self.seen.add(event_id)
         if period is None:
-            return "counted"
+            return "counted"  # counted nowhere: not remembered
+        if event_id is not None:
+            # remembered until one period's length after the period closes
+            self.seen[event_id] = period[3] + (period[3] - period[2])
         pid = period[0]
         for spec in self.targets:
             if not spec.streak:

@@ -14,12 +14,13 @@ from __future__ import annotations
 import heapq
 import itertools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
+from zoneinfo import ZoneInfo
 
 from rankcore.campaigns.brackets import Bracket, RewardTable
-from rankcore.campaigns.campaign import Campaign
+from rankcore.campaigns.campaign import Campaign, IntervalState
 from rankcore.campaigns.errors import (
     AwardIntervalClosed,
     AwardIntervalNotStarted,
@@ -39,13 +40,14 @@ from rankcore.campaigns.views import (
 )
 from rankcore.errors import InvalidArgument, InvalidArgumentType
 from rankcore.ids import IdGenerator
+from rankcore.persistence.codec import decode_time, encode_time
 from rankcore.ranking.keys import check_score
 from rankcore.ranking.leaderboard import Leaderboard
 from rankcore.ranking.policy import Order, TiePolicy
 from rankcore.ranking.standing import Score
 from rankcore.tenancy import Org, Tenants
 from rankcore.timeline.clock import require_aware
-from rankcore.timeline.recurrence import Recurrence, Schedule
+from rankcore.timeline.recurrence import Interval, Recurrence, Schedule
 
 __all__ = ["CampaignBook"]
 
@@ -107,13 +109,15 @@ class CampaignBook:
         ties: TiePolicy | str = TiePolicy.COMPETITION,
         campaign_id: str | None = None,
         retention: int | None = None,
+        activity_ids: Sequence[str] = (),
         now: datetime,
     ) -> tuple[CampaignInfo, list[IntervalClosed]]:
         """Create a campaign of tenant ``org``; returns it and the events of any intervals
         that had already ended by ``now`` (a campaign may be created after its start).
 
-        Everything is checked before anything changes. O(b log b) for b brackets, plus
-        O(log c) per interval already over.
+        ``activity_ids`` are given, in order, to the first intervals instead of generated
+        ones (to keep a vendor's ids when importing a campaign). Everything is checked before
+        anything changes. O(b log b) for b brackets, plus O(log c) per interval already over.
         """
         tenant = self._org(org)
         if not tenant.leaderboards:
@@ -144,6 +148,7 @@ class CampaignBook:
                 )
             if campaign_id in self._campaigns:
                 raise CampaignExists(f"campaign {campaign_id!r} already exists")
+        given = _activity_ids(activity_ids)
         info = CampaignInfo(
             id=campaign_id,
             org=org,
@@ -156,7 +161,9 @@ class CampaignBook:
             ties=ties,
             retention=retention,
         )
-        self._campaigns[campaign_id] = Campaign(info, schedule, table)
+        campaign = Campaign(info, schedule, table)
+        campaign.given_ids = given
+        self._campaigns[campaign_id] = campaign
         heapq.heappush(self._due, (schedule.start, next(self._ticket), campaign_id))
         return info, self.close_due(now)
 
@@ -343,6 +350,38 @@ class CampaignBook:
         """The number of campaigns. O(1)."""
         return len(self._campaigns)
 
+    # -- state (snapshots) --------------------------------------------------------------------
+
+    def to_state(self) -> dict[str, object]:
+        """Every campaign, interval, board, payout and remembered event id, and every
+        tenant's source ids, as plain JSON-ready data (see ``docs/durability.md``). O(size).
+        """
+        return {
+            "campaigns": [_campaign_state(c) for c in self._campaigns.values()],
+            "sources": [[org, sorted(ids)] for org, ids in sorted(self._sources.items())],
+            "due": [[encode_time(t), cid] for t, _, cid in sorted(self._due)],
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any], tenants: Tenants, ids: IdGenerator) -> CampaignBook:
+        """The book :meth:`to_state` described, over ``tenants`` and ``ids``. Raises
+        ``ValueError``/``TypeError``/``KeyError`` on malformed state. O(size log size)."""
+        book = cls(tenants, ids)
+        for item in state["campaigns"]:
+            campaign = _campaign_from(item)
+            if campaign.info.id in book._campaigns or campaign.info.org not in tenants:
+                raise ValueError(f"malformed campaign {campaign.info.id!r}")
+            book._campaigns[campaign.info.id] = campaign
+        for org, source_ids in state["sources"]:
+            book._sources[org] = {_text(s, "source_id") for s in source_ids}
+        for ticket, (t, cid) in enumerate(state["due"]):
+            if cid not in book._campaigns:
+                raise ValueError(f"unknown campaign {cid!r} in the due list")
+            book._due.append((decode_time(t), ticket, cid))
+        heapq.heapify(book._due)
+        book._ticket = itertools.count(len(book._due))
+        return book
+
     # -- internals ----------------------------------------------------------------------------
 
     def _org(self, org: int) -> Org:
@@ -382,6 +421,8 @@ class CampaignBook:
         return (page - 1) * PAGE_SIZE
 
     def _activity_id(self, campaign: Campaign) -> str:
+        if campaign.given_ids:
+            return campaign.given_ids.pop(0)
         activity_id = self._ids.token(ACTIVITY_PREFIX, ID_LENGTH)
         while activity_id in campaign.intervals:
             activity_id = self._ids.token(ACTIVITY_PREFIX, ID_LENGTH)
@@ -415,3 +456,104 @@ class CampaignBook:
             campaign_id=info.id,
             at=at,
         )
+
+
+def _span_state(span: Interval) -> list[object]:
+    return [span.sequence, encode_time(span.start), encode_time(span.end)]
+
+
+def _span_from(value: list[Any]) -> Interval:
+    sequence, start, end = value
+    return Interval(sequence, decode_time(start), decode_time(end))
+
+
+def _campaign_state(campaign: Campaign) -> dict[str, object]:
+    info = campaign.info
+    if info.zone.key is None:
+        raise InvalidArgument(f"campaign {info.id!r} has a time zone without an IANA name")
+    intervals = []
+    for state in campaign.intervals.values():
+        intervals.append(
+            {
+                "activity_id": state.activity_id,
+                "span": _span_state(state.span),
+                "board": None if state.board is None else state.board.to_state(),
+                "closed": state.closed,
+                "payouts": [[p.source_id, p.rank, p.points, p.reward_value] for p in state.payouts],
+                "events": [[e, campaign.seen[e][1]] for e in state.event_ids],
+            }
+        )
+    return {
+        "id": info.id,
+        "org": info.org,
+        "recurrence": info.recurrence.value,
+        "start": encode_time(info.start),
+        "end": encode_time(info.end),
+        "zone": info.zone.key,
+        "brackets": [[b.position, b.reward_value, b.minimum] for b in info.brackets],
+        "order": info.order.value,
+        "ties": info.ties.value,
+        "retention": info.retention,
+        "intervals": intervals,
+        "open": None if campaign.open is None else campaign.open.activity_id,
+        "last_span": None if campaign.last_span is None else _span_state(campaign.last_span),
+        "closed_count": campaign.closed_count,
+        "grace": None if campaign.grace is None else campaign.grace.activity_id,
+        "given_ids": list(campaign.given_ids),
+    }
+
+
+def _activity_ids(values: object) -> list[str]:
+    """Checked activity ids for a campaign's first intervals: distinct, each like a campaign id."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+        raise InvalidArgumentType("activity_ids must be a sequence of strings")
+    ids = [_text(value, "each of activity_ids") for value in values]
+    for value in ids:
+        if _CAMPAIGN_ID.fullmatch(value) is None:
+            raise InvalidArgument(
+                f"activity id {value!r} must be 1 to 64 letters, digits, '_', '.' or '-'"
+            )
+    if len(set(ids)) != len(ids):
+        raise InvalidArgument("activity_ids must be distinct")
+    return ids
+
+
+def _campaign_from(item: dict[str, Any]) -> Campaign:
+    zone = ZoneInfo(item["zone"])
+    schedule = Schedule.of(
+        item["recurrence"], decode_time(item["start"]), decode_time(item["end"]), zone
+    )
+    order = Order(item["order"])
+    table = RewardTable([Bracket(p, r, m) for p, r, m in item["brackets"]], order)
+    info = CampaignInfo(
+        id=item["id"],
+        org=item["org"],
+        recurrence=schedule.kind,
+        start=schedule.start,
+        end=schedule.end,
+        zone=zone,
+        brackets=table.brackets,
+        order=order,
+        ties=TiePolicy(item["ties"]),
+        retention=item["retention"],
+    )
+    campaign = Campaign(info, schedule, table)
+    for value in item["intervals"]:
+        state = IntervalState(value["activity_id"], _span_from(value["span"]))
+        board = value["board"]
+        state.board = None if board is None else Leaderboard.from_state(board)
+        state.closed = bool(value["closed"])
+        state.payouts = tuple(Payout(s, r, check_score(p), w) for s, r, p, w in value["payouts"])
+        for event_id, source_id in value["events"]:
+            state.event_ids.append(event_id)
+            campaign.seen[event_id] = (state, source_id)
+        campaign.intervals[state.activity_id] = state
+    if item["open"] is not None:
+        campaign.open = campaign.intervals[item["open"]]
+    if item["grace"] is not None:
+        campaign.grace = campaign.intervals.get(item["grace"])
+    last = item["last_span"]
+    campaign.last_span = None if last is None else _span_from(last)
+    campaign.closed_count = item["closed_count"]
+    campaign.given_ids = _activity_ids(item.get("given_ids", ()))
+    return campaign

@@ -49,6 +49,8 @@ class Campaign:
 
     __slots__ = (
         "closed_count",
+        "given_ids",
+        "grace",
         "info",
         "intervals",
         "last_span",
@@ -69,8 +71,13 @@ class Campaign:
         self.last_span: Interval | None = None
         """The span of the latest interval opened (kept even if retention dropped it)."""
         self.seen: dict[str, tuple[IntervalState, str]] = {}
-        """Counted event ids -> (interval, source id), for the retained intervals."""
+        """Remembered event ids -> (interval, source id): those of the open interval and of
+        the last closed one, if retained (see :meth:`close_open`)."""
+        self.grace: IntervalState | None = None
+        """The last closed interval, whose event ids are remembered until the next closes."""
         self.closed_count = 0
+        self.given_ids: list[str] = []
+        """Activity ids supplied at creation, still to hand out to the next intervals."""
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -93,6 +100,10 @@ class Campaign:
     def close_open(self) -> IntervalClosed:
         """Close the open interval: freeze it, compute its payouts, apply retention.
 
+        Event ids are remembered (a retry is a ``duplicate``) while their interval is open
+        and until the *next* interval closes; then they are forgotten, which bounds the memory
+        to two intervals' worth. A forgotten event's retry with its own time is refused (its
+        interval is closed), so it is never counted twice.
         O(log n + k) for k participants rewarded (ties at the last rewarded rank included).
         """
         state = self.open
@@ -114,6 +125,9 @@ class Campaign:
             payouts=state.payouts,
             final=state.span.end == info.end,
         )
+        if self.grace is not None:
+            self.forget(self.grace)
+        self.grace = state
         retention = info.retention
         if retention is not None:
             while len(self.intervals) > retention:
@@ -121,9 +135,16 @@ class Campaign:
                 if not oldest.closed:
                     break
                 del self.intervals[oldest.activity_id]
-                for event_id in oldest.event_ids:
-                    del self.seen[event_id]
+                self.forget(oldest)
         return event
+
+    def forget(self, state: IntervalState) -> None:
+        """Forget the event ids counted in ``state``. O(ids)."""
+        seen = self.seen
+        for event_id in state.event_ids:
+            if seen.get(event_id, (None,))[0] is state:
+                del seen[event_id]
+        state.event_ids = []
 
     @property
     def finished(self) -> bool:

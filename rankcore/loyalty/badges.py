@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 import attrs
 
@@ -81,6 +82,26 @@ class BadgeGroups:
                 found.append((group.rank, org, index, group))
         found.sort(key=lambda item: item[:3])
         return [item[3] for item in found]
+
+    def to_state(self) -> list[list[object]]:
+        """Every badge group as plain data, in creation order per org, for snapshots. O(g)."""
+        return [
+            [org, [[g.id, g.name, g.rank, g.created_by, g.created_on, g.last_updated_by,
+                    g.last_updated_on, g.active] for g in groups.values()]]
+            for org, groups in self._by_org.items()
+        ]  # fmt: skip
+
+    @classmethod
+    def from_state(cls, state: list[list[Any]], ids: IdGenerator) -> BadgeGroups:
+        """The badge groups :meth:`to_state` described. O(g)."""
+        badges = cls(ids)
+        for org, rows in state:
+            groups = badges._by_org[org] = {}
+            for group_id, name, rank, by, on, updated_by, updated_on, active in rows:
+                groups[name] = BadgeGroup(
+                    group_id, org, name, rank, by, on, updated_by, updated_on, active
+                )
+        return badges
 
     def get(self, orgs: Iterable[int], group_id: str) -> BadgeGroup | None:
         """The badge group with this id among ``orgs``, or ``None``. O(g)."""

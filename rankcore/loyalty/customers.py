@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
-from typing import Final
+from typing import Any, Final
 
 import attrs
 
@@ -142,3 +142,21 @@ class Customers:
     def count(self, org: int) -> int:
         """How many customers ``org`` has. O(1)."""
         return len(self._by_org.get(org, {}))
+
+    def to_state(self) -> list[list[object]]:
+        """Every customer as plain data, ``[[org, [[id, [profile fields]], ...]], ...]``, for
+        snapshots. O(customers)."""
+        return [
+            [org, [[c.id, [value for _, value in c.profile.items()]] for c in customers.values()]]
+            for org, customers in self._by_org.items()
+        ]
+
+    @classmethod
+    def from_state(cls, state: list[list[Any]]) -> Customers:
+        """The customers :meth:`to_state` described. O(customers)."""
+        customers = cls()
+        for org, rows in state:
+            by_id = customers._by_org[org] = {}
+            for customer_id, fields in rows:
+                by_id[customer_id] = Customer(org, customer_id, CustomerProfile(*fields))
+        return customers

@@ -20,6 +20,7 @@ the service resolves those first.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from rankcore.loyalty.errors import AlreadyEnrolled, NotEnrolled
 from rankcore.loyalty.events import MilestoneReached, StreakAchieved, StreakBroken
@@ -30,6 +31,12 @@ from rankcore.loyalty.views import (
     MilestoneProgress,
     StreakProgress,
     TargetUpdate,
+)
+from rankcore.persistence.codec import (
+    decode_optional_time,
+    decode_time,
+    encode_optional_time,
+    encode_time,
 )
 from rankcore.ranking.keys import check_score
 from rankcore.ranking.leaderboard import Leaderboard
@@ -66,6 +73,23 @@ class PeriodBoard:
         if self.board.remove(customer):
             self.last_activity.pop(customer, None)
             self.changed_at = now
+
+    def to_state(self) -> dict[str, object]:
+        """The board, last activity times and change time as plain data. O(n)."""
+        return {
+            "board": self.board.to_state(),
+            "last_activity": [[c, encode_time(t)] for c, t in self.last_activity.items()],
+            "changed_at": encode_optional_time(self.changed_at),
+        }
+
+    @classmethod
+    def from_state(cls, target: Target, state: dict[str, Any]) -> PeriodBoard:
+        """The board :meth:`to_state` described. O(n log n)."""
+        board = cls(target)
+        board.board = Leaderboard.from_state(state["board"])
+        board.last_activity = {c: decode_time(t) for c, t in state["last_activity"]}
+        board.changed_at = decode_optional_time(state["changed_at"])
+        return board
 
 
 class _Milestone:
@@ -248,6 +272,34 @@ class MilestoneTracker:
             entry.reached,
             entry.last_at,
         )
+
+    # -- state (snapshots) ------------------------------------------------------------------
+
+    def to_state(self) -> dict[str, object]:
+        """Every customer's progress per period and every board, as plain data. O(size)."""
+        return {
+            "entries": [
+                [period_id, [[c, e.value, encode_optional_time(e.last_at), e.enrolled, e.reached]
+                             for c, e in entries.items()]]
+                for period_id, entries in self.entries.items()
+            ],
+            "boards": [[period_id, b.to_state()] for period_id, b in self.boards.items()],
+        }  # fmt: skip
+
+    @classmethod
+    def from_state(cls, target: Target, state: dict[str, Any]) -> MilestoneTracker:
+        """The tracker :meth:`to_state` described. O(size log size)."""
+        tracker = cls(target)
+        for period_id, rows in state["entries"]:
+            entries = tracker.entries[period_id] = {}
+            for customer, value, last_at, enrolled, reached in rows:
+                entry = entries[customer] = _Milestone(check_score(value))
+                entry.last_at = decode_optional_time(last_at)
+                entry.enrolled = bool(enrolled)
+                entry.reached = bool(reached)
+        for period_id, board in state["boards"]:
+            tracker.boards[period_id] = PeriodBoard.from_state(target, board)
+        return tracker
 
 
 class _Streak:
@@ -467,3 +519,40 @@ class StreakTracker:
             entry.total,
             entry.reached,
         )
+
+    # -- state (snapshots) ------------------------------------------------------------------
+
+    def to_state(self) -> dict[str, object]:
+        """Every customer's streak, the boards and the order of positive streaks, as plain
+        data. O(size)."""
+        return {
+            "entries": [
+                [c, e.count, e.enrolled, e.period_id, e.total, e.reached,
+                 encode_optional_time(e.last_at), e.on_board]
+                for c, e in self.entries.items()
+            ],
+            "boards": [[period_id, b.to_state()] for period_id, b in self.boards.items()],
+            "positive": list(self.positive),
+        }  # fmt: skip
+
+    @classmethod
+    def from_state(cls, target: Target, state: dict[str, Any]) -> StreakTracker:
+        """The tracker :meth:`to_state` described. O(size log size)."""
+        tracker = cls(target)
+        for row in state["entries"]:
+            customer, count, enrolled, period_id, total, reached, last_at, on_board = row
+            entry = tracker.entries[customer] = _Streak()
+            entry.count = count
+            entry.enrolled = bool(enrolled)
+            entry.period_id = period_id
+            entry.total = check_score(total)
+            entry.reached = bool(reached)
+            entry.last_at = decode_optional_time(last_at)
+            entry.on_board = bool(on_board)
+        for period_id, board in state["boards"]:
+            tracker.boards[period_id] = PeriodBoard.from_state(target, board)
+        for customer in state["positive"]:
+            if customer not in tracker.entries:
+                raise ValueError(f"unknown customer {customer!r} in a streak")
+            tracker.positive[customer] = None
+        return tracker

@@ -15,6 +15,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Hashable
 from datetime import datetime
+from typing import Any
 
 from rankcore.errors import InvalidArgument, InvalidArgumentType
 from rankcore.ids import IdGenerator
@@ -51,6 +52,7 @@ from rankcore.loyalty.views import (
     TargetLeaderboard,
     TargetUpdate,
 )
+from rankcore.persistence.codec import decode_time, encode_time
 from rankcore.ranking.keys import check_score
 from rankcore.ranking.standing import Score
 from rankcore.tenancy import Tenants
@@ -97,7 +99,10 @@ class LoyaltyService:
         self._targets: dict[int, int] = {}  # target id -> group id
         self._periods: dict[int, int] = {}  # period id -> group id
         self._by_metric: dict[tuple[int, str], list[tuple[_Group, Tracker]]] = {}
-        self._event_ids: dict[int, set[Hashable]] = {}
+        # Remembered event ids per org -> when they are forgotten (see record_activity),
+        # and a heap of (forget at, seq, org, event id) to forget them in time order.
+        self._event_ids: dict[int, dict[Hashable, datetime]] = {}
+        self._forget: list[tuple[datetime, int, int, Hashable]] = []
         self._due: list[tuple[datetime, int, int, int]] = []  # (end, seq, group id, period id)
         self._due_seq = 0
 
@@ -257,6 +262,12 @@ class LoyaltyService:
         in the period containing ``at`` (default: now). An ``event_id`` seen before makes it
         a duplicate that changes nothing. Refused, changing nothing, if ``at`` is in the
         future or falls in a closed period. O(t log n) for t targets on the metric.
+
+        An ``event_id`` is remembered until one period's length after the latest period
+        the activity fell in has closed (``end + (end - start)``); an activity that fell in
+        no period changes nothing and is not remembered. Memory for event ids is so bounded
+        by the activity of recent periods; a forgotten event retried with its own time is
+        refused (its period is closed), so it is never counted twice.
         """
         org = resolve_one(self._tenants, scope)
         customer = check_customer_id(customer_id)
@@ -283,6 +294,7 @@ class LoyaltyService:
         if event_id is not None and seen is not None and event_id in seen:
             return ActivityResult(True), []
         plan: list[tuple[Tracker, Period, Score]] = []
+        forget_at: datetime | None = None
         for group, tracker in self._by_metric.get((org, metric), ()):
             if not group.info.active:
                 continue
@@ -294,6 +306,9 @@ class LoyaltyService:
                     f"at ({at.isoformat()}) falls in period {period.id} of target group"
                     f" {group.info.id}, which closed at {period.end.isoformat()}"
                 )
+            keep = period.end + (period.end - period.start)
+            if forget_at is None or keep > forget_at:
+                forget_at = keep
             total = tracker.prepare(customer, period.id, value)
             if total is not None:
                 plan.append((tracker, period, total))
@@ -301,10 +316,12 @@ class LoyaltyService:
         updates: list[TargetUpdate] = []
         for tracker, period, total in plan:
             updates.append(tracker.record(customer, period, total, at, now, events))
-        if event_id is not None:
+        if event_id is not None and forget_at is not None:
             if seen is None:
-                seen = self._event_ids[org] = set()
-            seen.add(event_id)
+                seen = self._event_ids[org] = {}
+            seen[event_id] = forget_at
+            self._due_seq += 1
+            heapq.heappush(self._forget, (forget_at, self._due_seq, org, event_id))
         return ActivityResult(False, tuple(updates)), events
 
     # -- enrollment -------------------------------------------------------------------------
@@ -551,6 +568,12 @@ class LoyaltyService:
         """Close every period that ended by ``now``, in order of end; returns the events
         (streaks broken). O(c + s log n) for c periods closed and s streaks concerned.
         """
+        forget = self._forget
+        while forget and forget[0][0] <= now:
+            when, _seq, org, event_id = heapq.heappop(forget)
+            seen = self._event_ids.get(org)
+            if seen is not None and seen.get(event_id) == when:
+                del seen[event_id]
         events: list[object] = []
         due = self._due
         while due and due[0][0] <= now:
@@ -564,6 +587,126 @@ class LoyaltyService:
                 if isinstance(tracker, StreakTracker):
                     tracker.close(period, now, events)
         return events
+
+    # -- state (snapshots) ------------------------------------------------------------------
+
+    def to_state(self) -> dict[str, object]:
+        """Everything the service holds, as plain JSON-ready data (see
+        ``docs/durability.md``): customers, badge groups, target groups with their periods,
+        targets (in creation order) with their progress and boards, remembered event ids and
+        the periods still to close. O(size).
+        """
+        groups = []
+        for group in self._groups.values():
+            info = group.info
+            groups.append(
+                {
+                    "org": info.org,
+                    "id": info.id,
+                    "name": info.name,
+                    "active": info.active,
+                    "leaderboard": info.leaderboard,
+                    "periods": [
+                        [p.id, p.ref_code, p.name, encode_time(p.start), encode_time(p.end)]
+                        for p in group.calendar
+                    ],
+                }
+            )
+        targets = []
+        for target_id, group_id in self._targets.items():
+            tracker = self._groups[group_id].trackers[target_id]
+            t = tracker.target
+            targets.append(
+                {
+                    "group": group_id,
+                    "id": t.id,
+                    "name": t.name,
+                    "type": t.type.value,
+                    "metric": t.metric,
+                    "value": t.value,
+                    "streak_length": t.streak_length,
+                    "leaderboard": t.leaderboard,
+                    "ties": t.ties.value,
+                    "order": t.order.value,
+                    "enrollment": t.enrollment.value,
+                    "progress": tracker.to_state(),
+                }
+            )
+        return {
+            "customers": self._customers.to_state(),
+            "badges": self._badges.to_state(),
+            "groups": groups,
+            "targets": targets,
+            "event_ids": [
+                [org, [[event_id, encode_time(t)] for event_id, t in seen.items()]]
+                for org, seen in self._event_ids.items()
+            ],
+            "forget": [[encode_time(t), org, e] for t, _, org, e in sorted(self._forget)],
+            "due": [[encode_time(t), g, p] for t, _, g, p in sorted(self._due)],
+        }
+
+    @classmethod
+    def from_state(
+        cls, state: dict[str, Any], tenants: Tenants, ids: IdGenerator
+    ) -> LoyaltyService:
+        """The service :meth:`to_state` described, over ``tenants`` and ``ids``. Raises
+        ``ValueError``/``TypeError``/``KeyError`` on malformed state. O(size log size)."""
+        service = cls(tenants, ids)
+        service._customers = Customers.from_state(state["customers"])
+        service._badges = BadgeGroups.from_state(state["badges"], ids)
+        for item in state["groups"]:
+            if item["org"] not in tenants or item["id"] in service._groups:
+                raise ValueError(f"malformed target group {item['id']!r}")
+            info = make_target_group(
+                item["org"], item["id"], item["name"], item["active"], item["leaderboard"]
+            )
+            group = service._groups[info.id] = _Group(info)
+            for period_id, ref_code, name, start, end in item["periods"]:
+                period = make_period(
+                    period_id, info.id, ref_code, name, decode_time(start), decode_time(end)
+                )
+                group.calendar.add(period)
+                service._periods[period.id] = info.id
+        for item in state["targets"]:
+            group = service._groups[item["group"]]
+            target = make_target(
+                group.info,
+                item["id"],
+                name=item["name"],
+                type=item["type"],
+                metric=item["metric"],
+                value=item["value"],
+                streak_length=item["streak_length"],
+                leaderboard=item["leaderboard"],
+                ties=item["ties"],
+                order=item["order"],
+                enrollment=item["enrollment"],
+            )
+            if target.id in service._targets:
+                raise ValueError(f"duplicate target {target.id}")
+            tracker: Tracker = (
+                StreakTracker.from_state(target, item["progress"])
+                if target.type is TargetType.STREAK
+                else MilestoneTracker.from_state(target, item["progress"])
+            )
+            group.trackers[target.id] = tracker
+            service._targets[target.id] = group.info.id
+            service._by_metric.setdefault((target.org, target.metric), []).append((group, tracker))
+        for org, rows in state["event_ids"]:
+            service._event_ids[org] = {event_id: decode_time(t) for event_id, t in rows}
+        seq = 0
+        for t, org, event_id in state["forget"]:
+            seq += 1
+            service._forget.append((decode_time(t), seq, org, event_id))
+        for t, group_id, period_id in state["due"]:
+            if service._periods.get(period_id) != group_id:
+                raise ValueError(f"unknown period {period_id!r} in the due list")
+            seq += 1
+            service._due.append((decode_time(t), seq, group_id, period_id))
+        service._due_seq = seq
+        heapq.heapify(service._forget)
+        heapq.heapify(service._due)
+        return service
 
     # -- lookups ----------------------------------------------------------------------------
 

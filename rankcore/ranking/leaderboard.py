@@ -325,6 +325,57 @@ class Leaderboard:
         size = len(self._sorted)
         return 100.0 * ((size - stop) + (stop - start) / 2) / size
 
+    # -- state (snapshots) --------------------------------------------------------------------
+
+    def to_state(self) -> dict[str, object]:
+        """The board as plain JSON-ready data, for snapshots: its order, tie policy, write
+        counter and every ``[member, key]`` pair in listing order (the raw sort keys keep
+        reached-at times and arrival order exactly). Members must be ``str`` or ``int``.
+        O(n); never called on a hot path.
+        """
+        members = self._members
+        entries: list[list[object]] = []
+        for key in self._sorted:
+            member = members[key]
+            if isinstance(member, bool) or not isinstance(member, (str, int)):
+                raise InvalidArgumentType(
+                    f"only str and int members can be saved, not {type(member).__name__}"
+                )
+            entries.append([member, key])
+        return {
+            "order": self.order.value,
+            "ties": self._ties.value,
+            "seq": self._seq,
+            "entries": entries,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, object]) -> Leaderboard:
+        """The board :meth:`to_state` described. Raises ``ValueError``/``TypeError``/
+        ``KeyError`` on malformed state. O(n log n)."""
+        board = cls(Order(state["order"]), TiePolicy(state["ties"]))
+        seq = state["seq"]
+        entries = state["entries"]
+        if type(seq) is not int or not 0 <= seq < _SEQ_LIMIT or not isinstance(entries, list):
+            raise ValueError("malformed leaderboard state")
+        keys: dict[Hashable, int] = {}
+        for member, key in entries:
+            if type(key) is not int or isinstance(member, bool) or member in keys:
+                raise ValueError("malformed leaderboard entry")
+            if not isinstance(member, (str, int)) or not 0 < decode_seq(key) <= seq:
+                raise ValueError("malformed leaderboard entry")
+            keys[member] = key
+        board._seq = seq
+        board._keys = keys
+        board._members = {key: member for member, key in keys.items()}
+        if len(board._members) != len(keys):
+            raise ValueError("duplicate leaderboard keys")
+        board._sorted.update(keys.values())
+        if board._counts is not None:
+            for key in keys.values():
+                board._count_in(key >> LOW_BITS)
+        return board
+
     # -- internals ----------------------------------------------------------------------------
 
     def _key_of(self, member: object) -> int | None:

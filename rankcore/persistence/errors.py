@@ -1,0 +1,40 @@
+"""What persistence refuses: unreadable snapshots and journals, and journal I/O failures."""
+
+from __future__ import annotations
+
+from rankcore.errors import RankcoreError
+
+__all__ = [
+    "JournalCorrupted",
+    "JournalError",
+    "PersistenceError",
+    "SnapshotCorrupted",
+    "SnapshotError",
+    "SnapshotVersionError",
+]
+
+
+class PersistenceError(RankcoreError):
+    """Base class of the errors raised while saving, loading or journalling."""
+
+
+class SnapshotError(PersistenceError, ValueError):
+    """A snapshot cannot be loaded; nothing was loaded."""
+
+
+class SnapshotVersionError(SnapshotError):
+    """The snapshot was written in a format version this rankcore does not read."""
+
+
+class SnapshotCorrupted(SnapshotError):
+    """The snapshot is truncated, altered or not a rankcore snapshot at all."""
+
+
+class JournalError(PersistenceError):
+    """The journal cannot be read or written. After a failed append the engine refuses
+    further mutations: what it holds in memory is no longer what the journal holds."""
+
+
+class JournalCorrupted(JournalError, ValueError):
+    """The journal is damaged somewhere other than its last record (which a crash may
+    legitimately tear); nothing was loaded."""
