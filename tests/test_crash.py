@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from rankcore import Engine
+from rankcore import Engine, ManualClock
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 
@@ -96,7 +96,9 @@ def test_acknowledged_events_survive_sigkill_exactly_once(tmp_path: Path) -> Non
         if lines and lines[0] == "open":
             # the child re-sends every event from 0: the one after its last ack may be in
             maybe.add(max(round_acked, default=-1) + 1)
-        engine = Engine(journal=path)
+        # The parent reads on the children's manual clock: opened on a system clock, its
+        # reads would close the campaign at today's date, and journal that closing.
+        engine = Engine(clock=ManualClock(START), journal=path)
         assert engine.recovery is not None
         awards, activities = counted(engine)
         engine.close()
