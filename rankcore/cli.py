@@ -1,4 +1,4 @@
-"""The ``rankcore`` command line: ``rankcore demo``."""
+"""The ``rankcore`` command line: ``rankcore demo`` and ``rankcore replay FILE``."""
 
 from __future__ import annotations
 
