@@ -15,7 +15,7 @@ from rankcore.api.http import JSON, Request, Response
 from rankcore.api.params import BadParameter, json_int, org_list, path_int, query_int
 from rankcore.engine import Engine
 from rankcore.errors import InvalidArgument, VendorError
-from rankcore.loyalty import Scope, ScopeKind
+from rankcore.loyalty import NOT_CAPTURED, CustomerProfile, Scope, ScopeKind
 from rankcore.loyalty.badges import BadgeGroup
 from rankcore.loyalty.views import TargetLeaderboard
 
@@ -38,21 +38,28 @@ DEFAULT_PAGE_SIZE: Final = 10
 ERROR_STATUS: Final = 400
 """Capillary documents no HTTP status; rankcore answers every refusal with 400."""
 
-_ENRICHMENT_ORDER: Final = (
-    "birthday",
-    "gender",
-    "mobile",
-    "last_name",
-    "first_name",
-    "anniversary",
-    "email",
-)
-
 
 def capillary_time(t: datetime) -> str:
     """``2024-06-24T17:37:00.000IST``: local time in the org's zone (``t`` is already in
     it), milliseconds, then the zone's abbreviation."""
-    return f"{t:%Y-%m-%dT%H:%M:%S}.{t.microsecond // 1000:03d}{t.tzname() or ''}"
+    return t.replace(tzinfo=None).isoformat(timespec="milliseconds") + (t.tzname() or "")
+
+
+def _captured(value: str | None) -> str:
+    return NOT_CAPTURED if value is None else value
+
+
+def _enrichment(profile: CustomerProfile) -> JSON:
+    """``userEnrichmentDetails``, in the order of Capillary's sample."""
+    return {
+        "birthday": _captured(profile.birthday),
+        "gender": _captured(profile.gender),
+        "mobile": _captured(profile.mobile),
+        "last_name": _captured(profile.last_name),
+        "first_name": _captured(profile.first_name),
+        "anniversary": _captured(profile.anniversary),
+        "email": _captured(profile.email),
+    }
 
 
 def error(code: int, message: str, *, empty: JSON = None) -> JSON:
@@ -147,9 +154,7 @@ def _board(board: TargetLeaderboard) -> JSON:
                     if entry.last_activity_at is None
                     else capillary_time(entry.last_activity_at)
                 ),
-                "userEnrichmentDetails": {
-                    field: entry.profile.reported(field) for field in _ENRICHMENT_ORDER
-                },
+                "userEnrichmentDetails": _enrichment(entry.profile),
             }
             for entry in board.rankings
         ],

@@ -98,11 +98,24 @@ class Customer:
     profile: CustomerProfile = CustomerProfile()
 
 
+_EMPTY: Final = CustomerProfile()
+
+
+def _shared(profile: CustomerProfile) -> CustomerProfile:
+    """``profile``, or the one shared empty profile when nothing was captured."""
+    return _EMPTY if profile == _EMPTY else profile
+
+
 class Customers:
-    """Every org's customers. Not thread-safe by itself: the engine serialises access."""
+    """Every org's customers. Not thread-safe by itself: the engine serialises access.
+
+    Each org maps customer ids straight to profiles (:class:`Customer` values are made when
+    asked for), and customers with nothing captured share one empty profile: a customer
+    costs one dict entry.
+    """
 
     def __init__(self) -> None:
-        self._by_org: dict[int, dict[int, Customer]] = {}
+        self._by_org: dict[int, dict[int, CustomerProfile]] = {}
 
     def add(self, org: int, customer_id: int, profile: CustomerProfile) -> Customer:
         """Register a customer of ``org``; refuses an id the org already has. O(1)."""
@@ -110,21 +123,25 @@ class Customers:
         customers = self._by_org.setdefault(org, {})
         if customer_id in customers:
             raise InvalidArgument(f"customer {customer_id} already exists in org {org}")
-        customer = Customer(org, customer_id, profile)
-        customers[customer_id] = customer
-        return customer
+        customers[customer_id] = profile = _shared(profile)
+        return Customer(org, customer_id, profile)
 
     def update(self, org: int, customer_id: int, profile: CustomerProfile) -> Customer:
         """Replace the profile of an existing customer. O(1)."""
         customers = self._by_org.get(org, {})
         if customer_id not in customers:
             raise InvalidArgument(f"customer {customer_id} does not exist in org {org}")
-        customer = Customer(org, customer_id, profile)
-        customers[customer_id] = customer
-        return customer
+        customers[customer_id] = profile = _shared(profile)
+        return Customer(org, customer_id, profile)
 
     def get(self, org: int, customer_id: int) -> Customer | None:
         """The customer ``customer_id`` of ``org``, or ``None``. O(1)."""
+        profile = self.profile(org, customer_id)
+        return None if profile is None else Customer(org, customer_id, profile)
+
+    def profile(self, org: int, customer_id: int) -> CustomerProfile | None:
+        """The profile of customer ``customer_id`` of ``org``, or ``None`` if there is no such
+        customer. O(1)."""
         customers = self._by_org.get(org)
         return None if customers is None else customers.get(customer_id)
 
@@ -134,9 +151,9 @@ class Customers:
         O(k) for k orgs.
         """
         for org in sorted(orgs):
-            customer = self.get(org, customer_id)
-            if customer is not None:
-                return customer
+            profile = self.profile(org, customer_id)
+            if profile is not None:
+                return Customer(org, customer_id, profile)
         return None
 
     def count(self, org: int) -> int:
@@ -147,7 +164,7 @@ class Customers:
         """Every customer as plain data, ``[[org, [[id, [profile fields]], ...]], ...]``, for
         snapshots. O(customers)."""
         return [
-            [org, [[c.id, [value for _, value in c.profile.items()]] for c in customers.values()]]
+            [org, [[c, [value for _, value in p.items()]] for c, p in customers.items()]]
             for org, customers in self._by_org.items()
         ]
 
@@ -158,5 +175,5 @@ class Customers:
         for org, rows in state:
             by_id = customers._by_org[org] = {}
             for customer_id, fields in rows:
-                by_id[customer_id] = Customer(org, customer_id, CustomerProfile(*fields))
+                by_id[customer_id] = _shared(CustomerProfile(*fields))
         return customers

@@ -25,7 +25,7 @@ from typing import Any
 from rankcore.loyalty.errors import AlreadyEnrolled, NotEnrolled
 from rankcore.loyalty.events import MilestoneReached, StreakAchieved, StreakBroken
 from rankcore.loyalty.periods import Period
-from rankcore.loyalty.targets import EnrollmentMode, Target
+from rankcore.loyalty.targets import EnrollmentMode, Target, TargetType
 from rankcore.loyalty.views import (
     EnrollmentStatus,
     MilestoneProgress,
@@ -50,35 +50,44 @@ def _later(a: datetime | None, b: datetime) -> datetime:
 
 
 class PeriodBoard:
-    """The leaderboard of one (target, period), with each customer's last activity time."""
+    """The leaderboard of one (target, period).
+
+    A streak board also keeps each customer's last activity time (``last_activity``); a
+    milestone board does not need to, since its tracker keeps that time per period anyway.
+    """
 
     __slots__ = ("board", "changed_at", "last_activity")
 
     def __init__(self, target: Target) -> None:
         self.board = Leaderboard(order=target.order, ties=target.ties)
-        self.last_activity: dict[int, datetime] = {}
+        self.last_activity: dict[int, datetime] | None = (
+            {} if target.type is TargetType.STREAK else None
+        )
         self.changed_at: datetime | None = None
 
     def put(self, customer: int, score: Score, last_at: datetime | None, now: datetime) -> None:
         """Place ``customer`` at ``score``, reached at ``last_at``. O(log n)."""
         self.board.set(customer, score, last_at)
-        if last_at is None:
-            self.last_activity.pop(customer, None)
-        else:
-            self.last_activity[customer] = last_at
+        if self.last_activity is not None:
+            if last_at is None:
+                self.last_activity.pop(customer, None)
+            else:
+                self.last_activity[customer] = last_at
         self.changed_at = now
 
     def drop(self, customer: int, now: datetime) -> None:
         """Take ``customer`` off the board. O(log n)."""
         if self.board.remove(customer):
-            self.last_activity.pop(customer, None)
+            if self.last_activity is not None:
+                self.last_activity.pop(customer, None)
             self.changed_at = now
 
     def to_state(self) -> dict[str, object]:
         """The board, last activity times and change time as plain data. O(n)."""
+        last = self.last_activity or {}
         return {
             "board": self.board.to_state(),
-            "last_activity": [[c, encode_time(t)] for c, t in self.last_activity.items()],
+            "last_activity": [[c, encode_time(t)] for c, t in last.items()],
             "changed_at": encode_optional_time(self.changed_at),
         }
 
@@ -87,7 +96,8 @@ class PeriodBoard:
         """The board :meth:`to_state` described. O(n log n)."""
         board = cls(target)
         board.board = Leaderboard.from_state(state["board"])
-        board.last_activity = {c: decode_time(t) for c, t in state["last_activity"]}
+        if board.last_activity is not None:
+            board.last_activity = {c: decode_time(t) for c, t in state["last_activity"]}
         board.changed_at = decode_optional_time(state["changed_at"])
         return board
 
@@ -128,6 +138,11 @@ class MilestoneTracker:
     def _entry(self, customer: int, period_id: int) -> _Milestone | None:
         entries = self.entries.get(period_id)
         return None if entries is None else entries.get(customer)
+
+    def last_activity(self, customer: int, period_id: int) -> datetime | None:
+        """The time of ``customer``'s last counted activity in the period, if any. O(1)."""
+        entry = self._entry(customer, period_id)
+        return None if entry is None else entry.last_at
 
     # -- activities -------------------------------------------------------------------------
 
@@ -342,6 +357,13 @@ class StreakTracker:
         self.boards: dict[int, PeriodBoard] = {}
         # Customers whose count is above 0, in the order they got there (an ordered set).
         self.positive: dict[int, None] = {}
+
+    def last_activity(self, customer: int, period_id: int) -> datetime | None:
+        """The time of ``customer``'s last counted activity in the period, if any. O(1)."""
+        board = self.boards.get(period_id)
+        if board is None or board.last_activity is None:
+            return None
+        return board.last_activity.get(customer)
 
     def board(self, period_id: int) -> PeriodBoard | None:
         """The board of a period, or ``None`` if nobody was ever on it. O(1)."""

@@ -119,7 +119,7 @@ class LoyaltyService:
         """Replace the profile of a customer of the scope's org. O(1)."""
         org = resolve_one(self._tenants, scope)
         customer_id = check_customer_id(customer_id)
-        if self._customers.get(org, customer_id) is None:
+        if self._customers.profile(org, customer_id) is None:
             raise CustomerNotFound(f"customer {customer_id} does not exist in org {org}")
         return self._customers.update(org, customer_id, profile)
 
@@ -288,7 +288,7 @@ class LoyaltyService:
             raise InvalidArgumentType(
                 f"event_id must be a str, an int or None, not {type(event_id).__name__}"
             )
-        if self._customers.get(org, customer) is None:
+        if self._customers.profile(org, customer) is None:
             raise CustomerNotFound(f"customer {customer} does not exist in org {org}")
         seen = self._event_ids.get(org)
         if event_id is not None and seen is not None and event_id in seen:
@@ -337,7 +337,7 @@ class LoyaltyService:
         tracker = group.trackers.get(target_id)
         if tracker is None:
             raise TargetNotFound(f"target {target_id} is not in target group {group_id}")
-        if self._customers.get(group.info.org, customer) is None:
+        if self._customers.profile(group.info.org, customer) is None:
             raise CustomerNotFound(f"customer {customer} does not exist in org {group.info.org}")
         return group, tracker, customer
 
@@ -513,20 +513,21 @@ class LoyaltyService:
         if board is not None:
             total = len(board.board)
             changed = board.changed_at or now
-            last_activity = board.last_activity
+            profile_of = self._customers.profile
+            last_activity = tracker.last_activity
             for standing in board.board.page(offset, limit):
                 member = standing.member
                 assert isinstance(member, int)
-                customer = self._customers.get(info.org, member)
-                assert customer is not None
-                last = last_activity.get(member)
+                profile = profile_of(info.org, member)
+                assert profile is not None
+                last = last_activity(member, period.id)
                 rankings.append(
                     RankingEntry(
                         standing.rank,
                         member,
                         standing.score,
                         None if last is None else last.astimezone(zone),
-                        customer.profile,
+                        profile,
                     )
                 )
         return TargetLeaderboard(

@@ -26,6 +26,7 @@ from rankcore.ranking.keys import (
     SEQ_BITS,
     bound_part,
     check_score,
+    decode_entries,
     decode_score,
     decode_seq,
     decode_time,
@@ -494,11 +495,12 @@ class Leaderboard:
         if not keys:
             return []
         ranks = self._ranks(keys, start, ties)
-        desc = self._desc
         members = self._members
         return [
-            Standing(members[key], decode_score(key, desc), rank, decode_time(key))
-            for key, rank in zip(keys, ranks, strict=True)
+            Standing(members[key], score, rank, at)
+            for key, rank, (score, at) in zip(
+                keys, ranks, decode_entries(keys, self._desc), strict=True
+            )
         ]
 
     def _ranks(self, keys: list[int], start: int, ties: TiePolicy) -> list[int]:
