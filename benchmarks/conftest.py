@@ -1,6 +1,7 @@
 """Benchmarks are not part of the test run: ``pytest benchmarks --benchmark-enable``.
 
-``--sizes 10000,100000`` picks the board sizes (default 10k, 100k and 1M members).
+``--sizes 10000,100000`` picks the board sizes (default 10k, 100k and 1M members) and
+``--rollover 100000`` the participants of the rollover case.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from rankcore import Leaderboard
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--sizes", default="10000,100000,1000000", help="board sizes, comma-separated")
+    parser.addoption("--rollover", default="100000", help="participants in the rollover benchmark")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

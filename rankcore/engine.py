@@ -151,9 +151,10 @@ class Engine:
 
     def _close_due(self, now: datetime) -> list[object]:
         """Every domain's closing at ``now``; returns the events to publish, in order."""
-        events: list[object] = []
-        events.extend(self._campaigns.close_due(now))
-        events.extend(self._loyalty.close_due(now))
+        events: list[object] = list(self._campaigns.close_due(now))
+        closed = self._loyalty.close_due(now)
+        if closed:
+            events.extend(closed)
         return events
 
     # -- events -------------------------------------------------------------------------------
@@ -297,7 +298,7 @@ class Engine:
             result = self._campaigns.award(
                 campaign_id, source_id, points, at, event_id=event_id, org=org, now=now
             )
-            if not result.duplicate:
+            if self._journal is not None and not result.duplicate:
                 self._log(
                     "award",
                     {
@@ -609,7 +610,7 @@ class Engine:
             result, events = self._loyalty.record_activity(
                 org, customer, metric, value, at, event_id, self._clock.now()
             )
-            if not result.duplicate:
+            if self._journal is not None and not result.duplicate:
                 self._log(
                     "record_activity",
                     {

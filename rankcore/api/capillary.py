@@ -42,23 +42,33 @@ ERROR_STATUS: Final = 400
 def capillary_time(t: datetime) -> str:
     """``2024-06-24T17:37:00.000IST``: local time in the org's zone (``t`` is already in
     it), milliseconds, then the zone's abbreviation."""
-    return t.replace(tzinfo=None).isoformat(timespec="milliseconds") + (t.tzname() or "")
-
-
-def _captured(value: str | None) -> str:
-    return NOT_CAPTURED if value is None else value
+    # %-formatting measured fastest here (f-strings with format specs: about 2x slower)
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%03d%s" % (  # noqa: UP031
+        t.year,
+        t.month,
+        t.day,
+        t.hour,
+        t.minute,
+        t.second,
+        t.microsecond // 1000,
+        t.tzname() or "",
+    )
 
 
 def _enrichment(profile: CustomerProfile) -> JSON:
     """``userEnrichmentDetails``, in the order of Capillary's sample."""
+    missing = NOT_CAPTURED
+    birthday, gender, mobile = profile.birthday, profile.gender, profile.mobile
+    last_name, first_name = profile.last_name, profile.first_name
+    anniversary, email = profile.anniversary, profile.email
     return {
-        "birthday": _captured(profile.birthday),
-        "gender": _captured(profile.gender),
-        "mobile": _captured(profile.mobile),
-        "last_name": _captured(profile.last_name),
-        "first_name": _captured(profile.first_name),
-        "anniversary": _captured(profile.anniversary),
-        "email": _captured(profile.email),
+        "birthday": missing if birthday is None else birthday,
+        "gender": missing if gender is None else gender,
+        "mobile": missing if mobile is None else mobile,
+        "last_name": missing if last_name is None else last_name,
+        "first_name": missing if first_name is None else first_name,
+        "anniversary": missing if anniversary is None else anniversary,
+        "email": missing if email is None else email,
     }
 
 
@@ -68,10 +78,13 @@ def error(code: int, message: str, *, empty: JSON = None) -> JSON:
     return {"data": None, "errors": [{"code": code, "message": message}], "warnings": empty}
 
 
-def _scope(request: Request) -> Scope:
+def _scope(request: Request) -> Scope | int:
+    """The request's data scope; the acting org's id alone stands for ``SELF``."""
     kind = request.headers.get("DATA-SCOPE", "SELF").strip().upper() or "SELF"
     if kind not in ScopeKind.__members__:
         raise BadParameter(f"DATA-SCOPE must be SELF, OTHER or ALL, not {kind!r}")
+    if kind == "SELF":
+        return request.org
     return Scope(request.org, kind, org_list(request.headers.get("DATA-SCOPE-ORG")))
 
 

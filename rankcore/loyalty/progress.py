@@ -20,7 +20,7 @@ the service resolves those first.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from rankcore.loyalty.errors import AlreadyEnrolled, NotEnrolled
 from rankcore.loyalty.events import MilestoneReached, StreakAchieved, StreakBroken
@@ -40,7 +40,7 @@ from rankcore.persistence.codec import (
 )
 from rankcore.ranking.keys import check_score
 from rankcore.ranking.leaderboard import Leaderboard
-from rankcore.ranking.standing import Score
+from rankcore.ranking.standing import Score, Standing
 
 __all__ = ["MilestoneTracker", "PeriodBoard", "StreakTracker"]
 
@@ -139,10 +139,16 @@ class MilestoneTracker:
         entries = self.entries.get(period_id)
         return None if entries is None else entries.get(customer)
 
-    def last_activity(self, customer: int, period_id: int) -> datetime | None:
-        """The time of ``customer``'s last counted activity in the period, if any. O(1)."""
-        entry = self._entry(customer, period_id)
-        return None if entry is None else entry.last_at
+    def rankings(
+        self, period_id: int, offset: int, limit: int
+    ) -> list[tuple[Standing, datetime | None]]:
+        """A page of the period's board, each standing with the customer's last activity
+        time. O(log n + limit)."""
+        board = self.boards.get(period_id)
+        if board is None:
+            return []
+        entries = self.entries[period_id]  # everyone on a board has an entry
+        return [(s, entries[cast(int, s.member)].last_at) for s in board.board.page(offset, limit)]
 
     # -- activities -------------------------------------------------------------------------
 
@@ -358,12 +364,16 @@ class StreakTracker:
         # Customers whose count is above 0, in the order they got there (an ordered set).
         self.positive: dict[int, None] = {}
 
-    def last_activity(self, customer: int, period_id: int) -> datetime | None:
-        """The time of ``customer``'s last counted activity in the period, if any. O(1)."""
+    def rankings(
+        self, period_id: int, offset: int, limit: int
+    ) -> list[tuple[Standing, datetime | None]]:
+        """A page of the period's board, each standing with the customer's last activity
+        time. O(log n + limit)."""
         board = self.boards.get(period_id)
-        if board is None or board.last_activity is None:
-            return None
-        return board.last_activity.get(customer)
+        if board is None:
+            return []
+        last = board.last_activity or {}
+        return [(s, last.get(cast(int, s.member))) for s in board.board.page(offset, limit)]
 
     def board(self, period_id: int) -> PeriodBoard | None:
         """The board of a period, or ``None`` if nobody was ever on it. O(1)."""

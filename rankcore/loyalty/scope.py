@@ -123,6 +123,9 @@ def resolve_scope(
     :class:`~rankcore.InvalidArgument` when the actor is not a registered org.
     O(k) for k orgs in the result.
     """
+    if type(scope) is int:  # the common case: an org reading its own data
+        _actor(tenants, scope)
+        return frozenset((scope,))
     scope = as_scope(scope)
     actor = scope.actor
     _actor(tenants, actor)

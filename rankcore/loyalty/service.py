@@ -306,9 +306,10 @@ class LoyaltyService:
                     f"at ({at.isoformat()}) falls in period {period.id} of target group"
                     f" {group.info.id}, which closed at {period.end.isoformat()}"
                 )
-            keep = period.end + (period.end - period.start)
-            if forget_at is None or keep > forget_at:
-                forget_at = keep
+            if event_id is not None:
+                keep = period.end + (period.end - period.start)
+                if forget_at is None or keep > forget_at:
+                    forget_at = keep
             total = tracker.prepare(customer, period.id, value)
             if total is not None:
                 plan.append((tracker, period, total))
@@ -514,13 +515,12 @@ class LoyaltyService:
             total = len(board.board)
             changed = board.changed_at or now
             profile_of = self._customers.profile
-            last_activity = tracker.last_activity
-            for standing in board.board.page(offset, limit):
+            owner = info.org
+            for standing, last in tracker.rankings(period.id, offset, limit):
                 member = standing.member
                 assert isinstance(member, int)
-                profile = profile_of(info.org, member)
+                profile = profile_of(owner, member)
                 assert profile is not None
-                last = last_activity(member, period.id)
                 rankings.append(
                     RankingEntry(
                         standing.rank,

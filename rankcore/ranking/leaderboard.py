@@ -15,7 +15,7 @@ better scores is not a bisection of the member keys.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Final
 
 from sortedcontainers import SortedList
@@ -53,10 +53,6 @@ def _check_count(value: object, name: str) -> int:
     if value < 0:
         raise InvalidArgument(f"{name} must not be negative, got {value}")
     return value
-
-
-def _utc(at: datetime | None) -> datetime | None:
-    return at if at is None or at.tzinfo is UTC else at.astimezone(UTC)
 
 
 class Leaderboard:
@@ -438,7 +434,7 @@ class Leaderboard:
             rank = self._rank(key, ties)
         else:
             rank = below if ties is _MODIFIED else below + 1
-        return Standing(member, score, rank, _utc(at))
+        return Standing(member, score, rank, at)
 
     def _unlink(self, key: int) -> None:
         """Remove ``key`` from the sorted structures (not from ``_keys``)."""

@@ -18,7 +18,8 @@ class Standing:
     """A member's place on a leaderboard at the moment it was read.
 
     ``reached_at`` is when the member reached its current score (``None`` when the write
-    that reached it gave no time). ``rank`` follows the board's tie policy.
+    that reached it gave no time): as the write gave it, or in UTC when read back.
+    ``rank`` follows the board's tie policy.
     """
 
     member: Hashable

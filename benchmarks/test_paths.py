@@ -1,0 +1,121 @@
+"""pytest-benchmark cases for whole paths through the engine and the router.
+
+    pytest benchmarks/test_paths.py --benchmark-enable [--sizes 10000,100000] [--rollover 100000]
+
+Worlds are built once per size (see :mod:`worlds`; 1,000,000 customers take a few minutes
+through the public API) and shared by the cases of that size.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+
+import pytest
+from pytest_benchmark.fixture import BenchmarkFixture
+from worlds import (
+    CAMPAIGN,
+    ORG,
+    ROLLOVER_AT,
+    CampaignWorld,
+    LoyaltyWorld,
+    campaign_world,
+    loyalty_world,
+    rollover_world,
+)
+
+from rankcore import Engine, StreakBroken
+from rankcore.api import handle
+from rankcore.campaigns import IntervalClosed
+
+_loyalty: dict[int, LoyaltyWorld] = {}
+_campaigns: dict[int, CampaignWorld] = {}
+
+
+@pytest.fixture(scope="module")
+def loyalty(size: int) -> Iterator[LoyaltyWorld]:
+    """``size`` customers on a milestone and a streak target (one period)."""
+    if size not in _loyalty:
+        _loyalty.clear()
+        _loyalty[size] = loyalty_world(size)
+    yield _loyalty[size]
+
+
+@pytest.fixture(scope="module")
+def campaign(size: int) -> Iterator[CampaignWorld]:
+    """A campaign interval with ``size`` participants."""
+    if size not in _campaigns:
+        _campaigns.clear()
+        _campaigns[size] = campaign_world(size)
+    yield _campaigns[size]
+
+
+def test_activity_two_targets(benchmark: BenchmarkFixture, loyalty: LoyaltyWorld) -> None:
+    """``record_activity`` of a random customer, matching the milestone and the streak."""
+    rng = random.Random(3)
+    engine = loyalty.engine
+
+    def activity() -> int:
+        return len(engine.record_activity(ORG, loyalty.customer(rng), "points", 5).updates)
+
+    assert benchmark(activity) == 2
+
+
+def test_campaign_award(benchmark: BenchmarkFixture, campaign: CampaignWorld) -> None:
+    """``award`` to a random participant of the open interval."""
+    rng = random.Random(3)
+    engine, sources = campaign.engine, campaign.sources
+
+    def award() -> bool:
+        return engine.award(CAMPAIGN, sources[rng.randrange(len(sources))], 5).duplicate
+
+    assert benchmark(award) is False
+
+
+def test_capillary_page_of_10(benchmark: BenchmarkFixture, loyalty: LoyaltyWorld) -> None:
+    """Capillary's leaderboard request, first page of 10, through ``handle()``."""
+    request = loyalty.page_request(10)
+    response = benchmark(handle, loyalty.engine, request)
+    assert response.status == 200
+    assert len(response.body["data"]["rankings"]) == 10
+
+
+def test_rehook_with_source_id(benchmark: BenchmarkFixture, campaign: CampaignWorld) -> None:
+    """Rehook's leaderboard request (page 1 and ``my_rank``) through ``handle()``."""
+    rng = random.Random(3)
+    engine, sources = campaign.engine, campaign.sources
+
+    def request() -> int:
+        source = sources[rng.randrange(len(sources))]
+        response = handle(engine, campaign.leaderboard_request(source))
+        return int(response.body["my_rank"]["rank"])
+
+    assert benchmark(request) >= 1
+
+
+@pytest.fixture(scope="module")
+def rollover_size(request: pytest.FixtureRequest) -> int:
+    return int(request.config.getoption("--rollover"))
+
+
+def test_rollover_with_payouts(benchmark: BenchmarkFixture, rollover_size: int) -> None:
+    """Advance past the end of a period and of a campaign's intervals: half of the
+    participants' streaks break and the campaign's busy interval pays out its brackets."""
+    closed: list[object] = []
+
+    def setup() -> tuple[tuple[Engine], dict[str, object]]:
+        engine = rollover_world(rollover_size)
+        closed.clear()
+        engine.subscribe(StreakBroken, closed.append)
+        engine.subscribe(IntervalClosed, closed.append)
+        return (engine,), {}
+
+    def rollover(engine: Engine) -> None:
+        engine.advance_to(ROLLOVER_AT)
+
+    benchmark.pedantic(rollover, setup=setup, rounds=3, iterations=1)
+    broken = [e for e in closed if isinstance(e, StreakBroken)]
+    intervals = [e for e in closed if isinstance(e, IntervalClosed)]
+    assert len(broken) == (rollover_size + 1) // 2
+    assert len(intervals) == 7
+    assert sum(len(e.payouts) for e in intervals) >= 100
