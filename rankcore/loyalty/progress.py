@@ -114,15 +114,13 @@ class _Milestone:
         self.reached = False
 
 
-class MilestoneTracker:
-    """Achieved values of one milestone target, per period and customer."""
+class _Tracker:
+    """What both trackers share: their target and one board per period."""
 
-    __slots__ = ("auto", "boards", "entries", "target")
+    __slots__ = ("boards", "target")
 
     def __init__(self, target: Target) -> None:
         self.target = target
-        self.auto = target.enrollment is EnrollmentMode.AUTO
-        self.entries: dict[int, dict[int, _Milestone]] = {}
         self.boards: dict[int, PeriodBoard] = {}
 
     def board(self, period_id: int) -> PeriodBoard | None:
@@ -134,6 +132,17 @@ class MilestoneTracker:
         if board is None:
             board = self.boards[period_id] = PeriodBoard(self.target)
         return board
+
+
+class MilestoneTracker(_Tracker):
+    """Achieved values of one milestone target, per period and customer."""
+
+    __slots__ = ("auto", "entries")
+
+    def __init__(self, target: Target) -> None:
+        super().__init__(target)
+        self.auto = target.enrollment is EnrollmentMode.AUTO
+        self.entries: dict[int, dict[int, _Milestone]] = {}
 
     def _entry(self, customer: int, period_id: int) -> _Milestone | None:
         entries = self.entries.get(period_id)
@@ -345,22 +354,21 @@ class _Streak:
         self.on_board = False
 
 
-class StreakTracker:
+class StreakTracker(_Tracker):
     """Streak counts of one streak target, per customer, and its per-period boards.
 
     A customer is on a period's board once it has had activity in that period while
     enrolled; its score there is its streak count.
     """
 
-    __slots__ = ("auto", "boards", "entries", "length", "positive", "target")
+    __slots__ = ("auto", "entries", "length", "positive")
 
     def __init__(self, target: Target) -> None:
         assert target.streak_length is not None
-        self.target = target
+        super().__init__(target)
         self.length: int = target.streak_length
         self.auto = target.enrollment is EnrollmentMode.AUTO
         self.entries: dict[int, _Streak] = {}
-        self.boards: dict[int, PeriodBoard] = {}
         # Customers whose count is above 0, in the order they got there (an ordered set).
         self.positive: dict[int, None] = {}
 
@@ -374,16 +382,6 @@ class StreakTracker:
             return []
         last = board.last_activity or {}
         return [(s, last.get(cast(int, s.member))) for s in board.board.page(offset, limit)]
-
-    def board(self, period_id: int) -> PeriodBoard | None:
-        """The board of a period, or ``None`` if nobody was ever on it. O(1)."""
-        return self.boards.get(period_id)
-
-    def _board(self, period_id: int) -> PeriodBoard:
-        board = self.boards.get(period_id)
-        if board is None:
-            board = self.boards[period_id] = PeriodBoard(self.target)
-        return board
 
     # -- activities -------------------------------------------------------------------------
 
