@@ -136,8 +136,10 @@ class Engine:
         with self._lock:
             self._sync()
 
-    def _sync(self) -> None:
-        """Close what is due at the clock's time and publish the resulting events.
+    def _sync(self) -> datetime:
+        """Close what is due at the clock's time, publish the resulting events, and return
+        that time: the operation that called it acts at the same instant (a second reading
+        of a system clock could fall past an end that was not closed).
 
         Called under the lock at the start of every public operation.
         """
@@ -148,6 +150,7 @@ class Engine:
             self._log("sync", {})  # closings with effects depend on when they ran
         for event in events:
             self._events.publish(event)
+        return now
 
     def _close_due(self, now: datetime) -> list[object]:
         """Every domain's closing at ``now``; returns the events to publish, in order."""
@@ -226,7 +229,7 @@ class Engine:
         O(b log b) for b brackets.
         """
         with self._lock:
-            self._sync()
+            now = self._sync()
             info, events = self._campaigns.create(
                 org,
                 recurrence=recurrence,
@@ -238,7 +241,7 @@ class Engine:
                 campaign_id=campaign_id,
                 retention=retention,
                 activity_ids=activity_ids,
-                now=self._clock.now(),
+                now=now,
             )
             self._log(
                 "create_campaign",
@@ -293,8 +296,7 @@ class Engine:
         ``org``, if given, must own the campaign. O(log n).
         """
         with self._lock:
-            self._sync()
-            now = self._clock.now()
+            now = self._sync()
             result = self._campaigns.award(
                 campaign_id, source_id, points, at, event_id=event_id, org=org, now=now
             )
@@ -488,7 +490,7 @@ class Engine:
         A period already over when added is born closed. O(periods of the group).
         """
         with self._lock:
-            self._sync()
+            now = self._sync()
             period = self._loyalty.add_period(
                 org,
                 group_id,
@@ -497,7 +499,7 @@ class Engine:
                 name=name,
                 start=start,
                 end=end,
-                now=self._clock.now(),
+                now=now,
             )
             self._log(
                 "add_period",
@@ -522,8 +524,8 @@ class Engine:
     def current_period(self, org: int | Scope, group_id: int) -> Period | None:
         """The target group's period containing the engine's time, or ``None``. O(log p)."""
         with self._lock:
-            self._sync()
-            return self._loyalty.current_period(org, group_id, self._clock.now())
+            now = self._sync()
+            return self._loyalty.current_period(org, group_id, now)
 
     def add_target(
         self,
@@ -606,9 +608,9 @@ class Engine:
         :class:`~rankcore.loyalty.StreakAchieved`. O(t log n) for t targets on the metric.
         """
         with self._lock:
-            self._sync()
+            now = self._sync()
             result, events = self._loyalty.record_activity(
-                org, customer, metric, value, at, event_id, self._clock.now()
+                org, customer, metric, value, at, event_id, now
             )
             if self._journal is not None and not result.duplicate:
                 self._log(
@@ -643,7 +645,7 @@ class Engine:
         re-enrolled streak at 0. ``DATA-SCOPE: ALL`` is refused (310141). O(log n).
         """
         with self._lock:
-            self._sync()
+            now = self._sync()
             status, events = self._loyalty.enroll(
                 org,
                 group_id,
@@ -652,7 +654,7 @@ class Engine:
                 period_name=period_name,
                 initial_balance=initial_balance,
                 reset_streak=reset_streak,
-                now=self._clock.now(),
+                now=now,
             )
             self._log(
                 "enroll",
@@ -682,14 +684,14 @@ class Engine:
         and accrues nothing until re-enrolled. O(log n).
         """
         with self._lock:
-            self._sync()
+            now = self._sync()
             status = self._loyalty.unenroll(
                 org,
                 group_id,
                 target_id,
                 customer_id,
                 period_name=period_name,
-                now=self._clock.now(),
+                now=now,
             )
             self._log(
                 "unenroll",
@@ -736,7 +738,7 @@ class Engine:
         O(log n + limit).
         """
         with self._lock:
-            self._sync()
+            now = self._sync()
             return self._loyalty.target_leaderboard(
                 org,
                 group_id,
@@ -744,7 +746,7 @@ class Engine:
                 period_id=period_id,
                 offset=offset,
                 limit=limit,
-                now=self._clock.now(),
+                now=now,
             )
 
     def create_badge_group(
@@ -754,8 +756,8 @@ class Engine:
         732 without a rank); its id is 24 hex digits from the seeded generator. O(1).
         """
         with self._lock:
-            self._sync()
-            group = self._loyalty.create_badge_group(org, name, rank, user, self._clock.now())
+            now = self._sync()
+            group = self._loyalty.create_badge_group(org, name, rank, user, now)
             self._log("create_badge_group", {"org": org, "name": name, "rank": rank, "user": user})
             return group
 

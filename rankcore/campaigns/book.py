@@ -262,10 +262,6 @@ class CampaignBook:
             return None
         return campaign.info
 
-    def is_registered(self, org: int, source_id: str) -> bool:
-        """Whether ``source_id`` is a registered customer of ``org``. O(1)."""
-        return source_id in self._sources.get(org, ())
-
     def intervals(self, org: int, campaign_id: str) -> tuple[IntervalInfo, ...]:
         """Every retained interval of the campaign, oldest first. O(intervals)."""
         campaign = self._campaign(campaign_id, org)

@@ -146,11 +146,6 @@ class Campaign:
                 del seen[event_id]
         state.event_ids = []
 
-    @property
-    def finished(self) -> bool:
-        """Whether every interval has been opened and closed. O(1)."""
-        return self.open is None and self.last_span is not None and self.next_span() is None
-
     # -- reads --------------------------------------------------------------------------------
 
     def payouts_of(self, state: IntervalState) -> tuple[Payout, ...]:

@@ -421,7 +421,8 @@ class Leaderboard:
             bound = key
         if old is None:
             self._sorted.add(key)
-            below = self._sorted.bisect_left(bound)
+            # A dense rank counts distinct scores (below), not keys.
+            below = 0 if self._counts is not None else self._sorted.bisect_left(bound)
         else:
             del self._members[old]
             below = self._sorted.move(old, key, bound)
