@@ -11,6 +11,7 @@ from rankcore.campaigns import (
     AwardOutsideCampaign,
     AwardRefused,
     AwardResult,
+    AwardTooLate,
     Bracket,
     CampaignEntry,
     CampaignExists,
@@ -26,6 +27,8 @@ from rankcore.campaigns import (
 )
 from rankcore.engine import Engine
 from rankcore.errors import (
+    ClockError,
+    EventIdConflict,
     InvalidArgument,
     InvalidArgumentType,
     MemberNotFound,
@@ -52,13 +55,13 @@ from rankcore.loyalty import (
 from rankcore.persistence.errors import (
     JournalCorrupted,
     JournalError,
+    JournalLocked,
     PersistenceError,
     SnapshotCorrupted,
     SnapshotError,
     SnapshotVersionError,
 )
-from rankcore.persistence.journal import FsyncPolicy
-from rankcore.persistence.records import RecoveryReport
+from rankcore.persistence.journal import FsyncPolicy, RecoveryReport
 from rankcore.ranking.leaderboard import Leaderboard
 from rankcore.ranking.policy import Order, TiePolicy
 from rankcore.ranking.standing import Score, Standing
@@ -75,6 +78,7 @@ __all__ = [
     "AwardOutsideCampaign",
     "AwardRefused",
     "AwardResult",
+    "AwardTooLate",
     "BadgeGroup",
     "Bracket",
     "CampaignEntry",
@@ -83,9 +87,11 @@ __all__ = [
     "CampaignLeaderboard",
     "CampaignNotFound",
     "Clock",
+    "ClockError",
     "CustomerProfile",
     "Engine",
     "EnrollmentMode",
+    "EventIdConflict",
     "FsyncPolicy",
     "Interval",
     "IntervalClosed",
@@ -95,6 +101,7 @@ __all__ = [
     "InvalidArgumentType",
     "JournalCorrupted",
     "JournalError",
+    "JournalLocked",
     "Leaderboard",
     "LoyaltyError",
     "ManualClock",

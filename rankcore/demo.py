@@ -124,7 +124,8 @@ def _check_count(name: str) -> Callable[[object, attrs.Attribute[int], int], Non
         if isinstance(value, bool) or not isinstance(value, int):
             raise InvalidArgumentType(f"{name} must be an int, not {type(value).__name__}")
         if not low <= value <= high:
-            raise InvalidArgument(f"{name} must be between {low:,} and {high:,}, got {value:,}")
+            shown = f"{value:,}" if abs(value) < 10**20 else "a number of more than 20 digits"
+            raise InvalidArgument(f"{name} must be between {low:,} and {high:,}, got {shown}")
 
     return check
 
@@ -328,7 +329,7 @@ def build_engine(config: DemoConfig) -> tuple[Engine, ManualClock, str]:
     )  # fmt: skip
     engine.add_target(
         ORG, TARGET_GROUP, STREAK_TARGET, name="weekly-visits", type="STREAK",
-        metric="visits", value=STREAK_VISITS, streak_length=STREAK_WEEKS,
+        metric="visits", value=STREAK_VISITS, streak_length=STREAK_WEEKS, ties="competition",
     )  # fmt: skip
     campaign = engine.create_campaign(
         ORG,

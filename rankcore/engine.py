@@ -1,18 +1,24 @@
 """The facade a game backend imports: one :class:`Engine` owns everything.
 
 The engine owns the tenants, the clock, a seeded id generator, event subscriptions and one
-re-entrant lock. Every public method takes the lock, first closes whatever the clock says is
-due (intervals, periods), then delegates to a domain service and publishes the events the
-domain returned. Domain services never see the engine: data flows from here down.
+re-entrant lock. Reads take the lock, close whatever the clock says is due (intervals,
+periods) and ask a domain service. Writes have one path, :meth:`Engine._execute`: a public
+method builds a command (:mod:`rankcore.commands`), and the engine closes what is due,
+encodes the command's log record, applies the command to the domains, appends the record
+and publishes the events the domains returned, all at one instant read once from the clock.
+Encoding comes first, so no encoding failure can follow an applied change; recovery applies
+the journal's commands through the same path. Domain services never see the engine: data
+flows from here down.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Final, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from rankcore.campaigns.book import CampaignBook
@@ -25,8 +31,30 @@ from rankcore.campaigns.views import (
     CampaignLeaderboard,
     IntervalInfo,
 )
+from rankcore.commands import (
+    AddCustomer,
+    AddOrg,
+    AddPeriod,
+    AddTarget,
+    AdvanceTo,
+    Award,
+    Command,
+    CreateBadgeGroup,
+    CreateCampaign,
+    CreateTargetGroup,
+    Enroll,
+    RecordActivity,
+    Register,
+    SetTargetGroupActive,
+    Sync,
+    Unenroll,
+    UpdateCustomer,
+    decode_command,
+    encode_args,
+    unrecordable,
+)
 from rankcore.errors import InvalidArgument, InvalidArgumentType
-from rankcore.events import EventBus, Handler
+from rankcore.events import EventBus
 from rankcore.ids import IdGenerator
 from rankcore.loyalty.badges import BadgeGroup
 from rankcore.loyalty.customers import Customer, CustomerProfile
@@ -42,17 +70,46 @@ from rankcore.loyalty.views import (
     TargetLeaderboard,
 )
 from rankcore.persistence.codec import decode_time, encode_time
-from rankcore.persistence.errors import JournalCorrupted, JournalError, SnapshotCorrupted
-from rankcore.persistence.journal import FsyncPolicy, Journal, scan_journal
-from rankcore.persistence.records import OPERATIONS, RecoveryReport, decode_args, encode_args
+from rankcore.persistence.errors import (
+    JournalCorrupted,
+    JournalError,
+    PersistenceError,
+    SnapshotCorrupted,
+)
+from rankcore.persistence.journal import (
+    FsyncPolicy,
+    Journal,
+    JournalLock,
+    JournalScan,
+    RecoveryReport,
+    encode_record,
+    scan_journal,
+)
 from rankcore.persistence.snapshot import encode_snapshot, read_snapshot, write_atomic
 from rankcore.ranking.policy import Order, TiePolicy
 from rankcore.ranking.standing import Score
 from rankcore.tenancy import Org, Tenants
-from rankcore.timeline.clock import Clock, ManualClock, SystemClock, require_aware
+from rankcore.timeline.clock import (
+    Clock,
+    ManualClock,
+    SystemClock,
+    check_clock,
+    read_clock,
+    require_aware,
+)
 from rankcore.timeline.recurrence import Recurrence
+from rankcore.validate import check_id
 
-__all__ = ["Engine"]
+__all__ = ["DEFAULT_CHECKPOINT_EVERY", "Engine"]
+
+DEFAULT_CHECKPOINT_EVERY: Final = 100_000
+"""Journal records after which a journalled engine checkpoints by itself (see
+``docs/durability.md``): recovery then replays at most this many records."""
+
+E = TypeVar("E")
+R = TypeVar("R")
+
+_log = logging.getLogger("rankcore.persistence")
 
 
 class Engine:
@@ -65,10 +122,12 @@ class Engine:
     ``journal`` (a file path) makes the engine durable: every accepted mutation is appended
     to that write-ahead journal before the call returns, and opening an engine on an existing
     journal restores its checkpoint snapshot (``<journal>.snapshot``) and replays the journal
-    after it (see :attr:`recovery`). ``fsync`` is ``"always"``, ``"interval"`` (every
-    ``fsync_interval`` seconds) or ``"never"``; ``replay_events=True`` keeps the events the
-    replay caused in :attr:`recovery` (by default replay publishes and keeps nothing). See
-    ``docs/durability.md``.
+    after it (see :attr:`recovery`). The journal is locked (``<journal>.lock``) while the
+    engine is open: a second engine on it raises :class:`~rankcore.JournalLocked`. ``fsync``
+    is ``"always"``, ``"interval"`` (every ``fsync_interval`` seconds) or ``"never"``;
+    ``checkpoint_every`` checkpoints by itself after that many records (``None``: never);
+    ``replay_events=True`` keeps the events the replay caused in :attr:`recovery` (by default
+    replay publishes and keeps nothing). See ``docs/durability.md``.
     """
 
     def __init__(
@@ -80,11 +139,17 @@ class Engine:
         journal: str | os.PathLike[str] | None = None,
         fsync: FsyncPolicy | str = FsyncPolicy.ALWAYS,
         fsync_interval: float = 1.0,
+        checkpoint_every: int | None = DEFAULT_CHECKPOINT_EVERY,
         replay_events: bool = False,
     ) -> None:
+        if clock is not None:
+            check_clock(clock)
+        if ids is not None and not isinstance(ids, IdGenerator):
+            raise InvalidArgumentType(f"ids must be an IdGenerator, not {type(ids).__name__}")
         self._clock: Clock = clock if clock is not None else SystemClock()
+        self._last_now: datetime | None = None  # the last reading, to refuse a clock going back
         self._lock = threading.RLock()
-        self._ids = ids if ids is not None else IdGenerator(seed)
+        self._ids = ids if ids is not None else IdGenerator(_seed(seed))
         self._events = EventBus()
         self._tenants = Tenants()
         self._campaigns = CampaignBook(self._tenants, self._ids)
@@ -92,11 +157,14 @@ class Engine:
         # -- persistence (see the section at the end) --
         self._journal: Journal | None = None
         self._journal_seq = 0
+        self._since_checkpoint = 0
+        self._checkpoint_every = _checkpoint_every(checkpoint_every)
         self._replaying = False
         self._failed: JournalError | None = None
+        self._closed = False
         self._recovery: RecoveryReport | None = None
         if journal is not None:
-            policy = FsyncPolicy.parse(fsync)
+            policy = FsyncPolicy.parse(fsync, "fsync")
             if isinstance(fsync_interval, bool) or not isinstance(fsync_interval, (int, float)):
                 raise InvalidArgumentType("fsync_interval must be a number of seconds")
             if not 0 < fsync_interval < float("inf"):
@@ -111,24 +179,39 @@ class Engine:
         return self._clock
 
     def now(self) -> datetime:
-        """The engine's current time. O(1)."""
-        return self._clock.now()
+        """The engine's current time. Raises :class:`~rankcore.ClockError` for a clock that
+        answers a naive time, not a time, or an earlier time than before. O(1)."""
+        with self._lock:
+            self._check_usable()
+            return self._read_clock()
+
+    def _read_clock(self) -> datetime:
+        now = read_clock(self._clock, self._last_now)
+        self._last_now = now
+        return now
 
     def advance_to(self, t: datetime) -> None:
         """Move a manual clock to ``t`` and close every interval and period that ended.
 
-        With a system clock, ``t`` must not be in the future; this only closes what is due.
+        With a system clock, ``t`` must not be in the future (:class:`InvalidArgument`);
+        this only closes what is due.
         """
         require_aware(t, "t")
         with self._lock:
-            if isinstance(self._clock, ManualClock):
-                self._check_usable()
-                moved = t > self._clock.now()
-                self._clock.set(t)
-                self._sync()
-                if moved:
-                    self._log("advance_to", {"t": t})
+            self._check_usable()
+            clock = self._clock
+            if not isinstance(clock, ManualClock):
+                now = self._sync()
+                if t > now:
+                    raise InvalidArgument(
+                        f"t ({t.isoformat()}) is later than the system clock ({now.isoformat()});"
+                        " only a ManualClock can be moved"
+                    )
+            elif t > clock.now():
+                clock.set(t)
+                self._execute(AdvanceTo(t))
             else:
+                clock.set(t)  # refuses to go backwards
                 self._sync()
 
     def tick(self) -> None:
@@ -138,18 +221,19 @@ class Engine:
 
     def _sync(self) -> datetime:
         """Close what is due at the clock's time, publish the resulting events, and return
-        that time: the operation that called it acts at the same instant (a second reading
+        that time: the operation that called it acts at that same instant (a second reading
         of a system clock could fall past an end that was not closed).
 
         Called under the lock at the start of every public operation.
         """
         self._check_usable()
-        now = self._clock.now()
+        now = self._read_clock()
         events = self._close_due(now)
-        if events and self._journal is not None:
-            self._log("sync", {})  # closings with effects depend on when they ran
-        for event in events:
-            self._events.publish(event)
+        if events:
+            line = self._encode(Sync(), now)  # closings with effects depend on when they ran
+            if line is not None:
+                self._append(line)
+            self._publish(events)
         return now
 
     def _close_due(self, now: datetime) -> list[object]:
@@ -160,16 +244,183 @@ class Engine:
             events.extend(closed)
         return events
 
-    # -- events -------------------------------------------------------------------------------
+    # -- the write path -----------------------------------------------------------------------
 
-    def subscribe(self, event_type: type, handler: Handler) -> Callable[[], None]:
-        """Call ``handler(event)`` for each published event of ``event_type``.
+    def _execute(self, command: Command[R]) -> R:
+        """The one write path: close what is due, encode, apply, append, publish.
 
-        Returns a function that cancels the subscription. Handlers run in the calling thread,
-        with the engine's lock held; they may call the engine.
+        Everything happens under the lock at one instant. A command the domains refuse
+        raises and changes nothing; one that cannot be encoded is refused before it is
+        applied. O(the command's own cost).
         """
         with self._lock:
+            now = self._sync()
+            line = self._encode(command, now)
+            result, events, changed = self._apply(command, now)
+            if changed and line is not None:
+                self._append(line)
+            self._publish(events)
+            return cast(R, result)
+
+    def _apply(self, command: Command[Any], now: datetime) -> tuple[Any, list[object], bool]:
+        """Apply ``command`` at ``now``: its result, its events, whether it changed state."""
+        loyalty, campaigns = self._loyalty, self._campaigns
+        match command:
+            case Sync() | AdvanceTo():
+                return None, [], True  # _sync has closed what was due at ``now``
+            case AddOrg(org_id, timezone, leaderboards, connected):
+                org = self._tenants.add(
+                    org_id, timezone, leaderboards=leaderboards, connected=connected
+                )
+                return org, [], True
+            case CreateCampaign():
+                info, closed = campaigns.create(
+                    command.org,
+                    recurrence=command.recurrence,
+                    start=command.start,
+                    end=command.end,
+                    brackets=command.brackets,
+                    order=command.order,
+                    ties=command.ties,
+                    campaign_id=command.campaign_id,
+                    retention=command.retention,
+                    activity_ids=command.activity_ids,
+                    now=now,
+                )
+                return info, list(closed), True
+            case Register(org, source_id):
+                new = campaigns.register(org, source_id)
+                return new, [], new
+            case Award(campaign_id, source_id, points, at, event_id, org):
+                award = campaigns.award(
+                    campaign_id, source_id, points, at, event_id=event_id, org=org, now=now
+                )
+                return award, [], not award.duplicate
+            case AddCustomer(org, customer_id):
+                return loyalty.add_customer(org, customer_id, command.profile()), [], True
+            case UpdateCustomer(org, customer_id, profile):
+                return loyalty.update_customer(org, customer_id, profile), [], True
+            case CreateTargetGroup(org, group_id, name, active, leaderboard):
+                group = loyalty.create_target_group(
+                    org, group_id, name, active=active, leaderboard=leaderboard
+                )
+                return group, [], True
+            case SetTargetGroupActive(org, group_id, active):
+                return loyalty.set_target_group_active(org, group_id, active), [], True
+            case AddPeriod(org, group_id, period_id, ref_code, name, start, end):
+                period = loyalty.add_period(
+                    org,
+                    group_id,
+                    period_id,
+                    ref_code=ref_code,
+                    name=name,
+                    start=start,
+                    end=end,
+                    now=now,
+                )
+                return period, [], True
+            case AddTarget():
+                target = loyalty.add_target(
+                    command.org,
+                    command.group_id,
+                    command.target_id,
+                    name=command.name,
+                    type=command.type,
+                    metric=command.metric,
+                    value=command.value,
+                    streak_length=command.streak_length,
+                    leaderboard=command.leaderboard,
+                    ties=command.ties,
+                    order=command.order,
+                    enrollment=command.enrollment,
+                )
+                return target, [], True
+            case RecordActivity(org, customer, metric, value, at, event_id):
+                activity, events = loyalty.record_activity(
+                    org, customer, metric, value, at, event_id, now
+                )
+                return activity, events, not activity.duplicate
+            case Enroll(org, group_id, target_id, customer_id, name, balance, reset):
+                status, events = loyalty.enroll(
+                    org,
+                    group_id,
+                    target_id,
+                    customer_id,
+                    period_name=name,
+                    initial_balance=balance,
+                    reset_streak=reset,
+                    now=now,
+                )
+                return status, events, True
+            case Unenroll(org, group_id, target_id, customer_id, name):
+                status = loyalty.unenroll(
+                    org, group_id, target_id, customer_id, period_name=name, now=now
+                )
+                return status, [], True
+            case CreateBadgeGroup(org, name, rank, user):
+                return loyalty.create_badge_group(org, name, rank, user, now), [], True
+        raise AssertionError(f"no way to apply {command!r}")  # pragma: no cover
+
+    def _encode(self, command: Command[Any], now: datetime) -> bytes | None:
+        """The journal line of ``command`` acting at ``now`` (``None``: nothing to append).
+
+        Raises :class:`InvalidArgument` (or :class:`InvalidArgumentType`) naming the
+        argument that cannot be recorded, before anything is applied.
+        """
+        if self._journal is None or self._replaying:
+            return None
+        record = {
+            "n": self._journal_seq + 1,
+            "t": encode_time(now),
+            "op": command.op,
+            "args": encode_args(command),
+        }
+        try:
+            return encode_record(record)
+        except (ValueError, RecursionError):
+            raise unrecordable(command) from None
+
+    def _append(self, line: bytes) -> None:
+        """Append an applied command's line; a failure kills the engine (its memory is then
+        ahead of its journal). Checkpoints every ``checkpoint_every`` records."""
+        journal = self._journal
+        assert journal is not None
+        try:
+            journal.append(line)
+        except JournalError as exc:
+            self._failed = exc
+            raise
+        self._journal_seq += 1
+        self._since_checkpoint += 1
+        if self._checkpoint_every is not None and self._since_checkpoint >= self._checkpoint_every:
+            self._since_checkpoint = 0
+            try:
+                self._checkpoint(journal)
+            except PersistenceError as exc:  # the record is safe; the next try comes later
+                _log.warning("automatic checkpoint of %s failed: %s", journal.path, exc)
+
+    # -- events -------------------------------------------------------------------------------
+
+    def subscribe(self, event_type: type[E], handler: Callable[[E], None]) -> Callable[[], None]:
+        """Call ``handler(event)`` for each published event of ``event_type`` (or a subclass).
+
+        Returns a function that cancels the subscription. Handlers run in the calling thread,
+        with the engine's lock held, after the change is complete; they may call the engine.
+        A handler that raises is logged on the ``rankcore.events`` logger and interrupts
+        nothing: every event still reaches every subscriber. O(1).
+        """
+        if not isinstance(event_type, type):
+            raise InvalidArgumentType(
+                f"event_type must be a class, not {type(event_type).__name__}"
+            )
+        if not callable(handler):
+            raise InvalidArgumentType(f"handler must be callable, not {type(handler).__name__}")
+        with self._lock:
             return self._events.subscribe(event_type, handler)
+
+    def _publish(self, events: list[object]) -> None:
+        for event in events:
+            self._events.publish(event)
 
     # -- tenants ------------------------------------------------------------------------------
 
@@ -181,25 +432,17 @@ class Engine:
         leaderboards: bool = True,
         connected: Iterable[int] = (),
     ) -> Org:
-        """Register an organisation (or a Rehook application) with its IANA time zone."""
-        with self._lock:
-            self._check_usable()
-            links = list(connected)
-            org = self._tenants.add(org_id, timezone, leaderboards=leaderboards, connected=links)
-            self._log(
-                "add_org",
-                {
-                    "org_id": org_id,
-                    "timezone": org.zone,
-                    "leaderboards": leaderboards,
-                    "connected": links,
-                },
-            )
-            return org
+        """Register an organisation (or a Rehook application) with its IANA time zone.
+
+        Every org in ``connected`` must exist already. O(connections).
+        """
+        return self._execute(AddOrg(org_id, timezone, leaderboards, _items(connected, "connected")))
 
     def org(self, org_id: int) -> Org | None:
         """The organisation with this id, or ``None``. O(1)."""
+        org_id = check_id(org_id, "org_id")
         with self._lock:
+            self._check_usable()
             return self._tenants.get(org_id)
 
     # -- campaigns (Rehook-style leaderboard campaigns) -----------------------------------------
@@ -228,39 +471,20 @@ class Engine:
         last N closed intervals (default: all). Intervals already over are closed at once.
         O(b log b) for b brackets.
         """
-        with self._lock:
-            now = self._sync()
-            info, events = self._campaigns.create(
+        return self._execute(
+            CreateCampaign(
                 org,
-                recurrence=recurrence,
-                start=start,
-                end=end,
-                brackets=brackets,
-                order=order,
-                ties=ties,
-                campaign_id=campaign_id,
-                retention=retention,
-                activity_ids=activity_ids,
-                now=now,
+                recurrence,
+                start,
+                end,
+                _items(brackets, "brackets"),
+                order,
+                ties,
+                campaign_id,
+                retention,
+                _items(activity_ids, "activity_ids"),
             )
-            self._log(
-                "create_campaign",
-                {
-                    "org": org,
-                    "recurrence": info.recurrence,
-                    "start": info.start,
-                    "end": info.end,
-                    "brackets": info.brackets,
-                    "order": info.order,
-                    "ties": info.ties,
-                    "campaign_id": campaign_id,
-                    "retention": retention,
-                    "activity_ids": list(activity_ids),
-                },
-            )
-            for event in events:
-                self._events.publish(event)
-            return info
+        )
 
     def campaign(self, org: int, campaign_id: str) -> CampaignInfo | None:
         """Tenant ``org``'s campaign ``campaign_id``, or ``None``. O(1)."""
@@ -273,12 +497,7 @@ class Engine:
 
         Awarding points to an unknown source id registers it too. O(1).
         """
-        with self._lock:
-            self._sync()
-            new = self._campaigns.register(org, source_id)
-            if new:
-                self._log("register", {"org": org, "source_id": source_id})
-            return new
+        return self._execute(Register(org, source_id))
 
     def award(
         self,
@@ -287,7 +506,7 @@ class Engine:
         points: Score,
         at: datetime | None = None,
         *,
-        event_id: str | None = None,
+        event_id: str | int | None = None,
         org: int | None = None,
     ) -> AwardResult:
         """Add ``points`` to ``source_id`` in the interval of the campaign containing ``at``
@@ -295,24 +514,7 @@ class Engine:
         a closed or future interval, or outside the campaign, raise :class:`AwardRefused`.
         ``org``, if given, must own the campaign. O(log n).
         """
-        with self._lock:
-            now = self._sync()
-            result = self._campaigns.award(
-                campaign_id, source_id, points, at, event_id=event_id, org=org, now=now
-            )
-            if self._journal is not None and not result.duplicate:
-                self._log(
-                    "award",
-                    {
-                        "campaign_id": campaign_id,
-                        "source_id": source_id,
-                        "points": points,
-                        "at": at,
-                        "event_id": event_id,
-                        "org": org,
-                    },
-                )
-            return result
+        return self._execute(Award(campaign_id, source_id, points, at, event_id, org))
 
     def campaign_intervals(self, org: int, campaign_id: str) -> tuple[IntervalInfo, ...]:
         """The campaign's retained intervals so far, oldest first. O(intervals)."""
@@ -382,10 +584,6 @@ class Engine:
     # SELF``) or a :class:`~rankcore.loyalty.Scope` (``OTHER`` / ``ALL``). An entity outside
     # the scope behaves exactly like one that does not exist. See ``docs/loyalty.md``.
 
-    def _publish(self, events: list[object]) -> None:
-        for event in events:
-            self._events.publish(event)
-
     def add_customer(
         self,
         org: int | Scope,
@@ -402,28 +600,22 @@ class Engine:
         """Register a customer of ``org`` with its enrichment profile (``None``: never
         captured; ``birthday``/``anniversary`` may be ``datetime.date``). O(1).
         """
-        with self._lock:
-            self._sync()
-            profile = CustomerProfile(
-                first_name, last_name, mobile, email, gender, birthday, anniversary
-            )
-            customer = self._loyalty.add_customer(org, customer_id, profile)
-            self._log(
-                "add_customer", {"org": org, "customer_id": customer_id, **dict(profile.items())}
-            )
-            return customer
+        profile = CustomerProfile(
+            first_name, last_name, mobile, email, gender, birthday, anniversary
+        )
+        return self._execute(
+            AddCustomer(org, customer_id, *(value for _, value in profile.items()))
+        )
 
     def update_customer(
         self, org: int | Scope, customer_id: int, profile: CustomerProfile
     ) -> Customer:
         """Replace the profile of a customer of ``org`` (310011 if unknown). O(1)."""
-        with self._lock:
-            self._sync()
-            customer = self._loyalty.update_customer(org, customer_id, profile)
-            self._log(
-                "update_customer", {"org": org, "customer_id": customer_id, "profile": profile}
+        if not isinstance(profile, CustomerProfile):
+            raise InvalidArgumentType(
+                f"profile must be a CustomerProfile, not {type(profile).__name__}"
             )
-            return customer
+        return self._execute(UpdateCustomer(org, customer_id, profile))
 
     def customer(self, org: int | Scope, customer_id: int) -> Customer | None:
         """The customer with this id in scope, or ``None``. O(orgs in scope)."""
@@ -441,32 +633,11 @@ class Engine:
         leaderboard: bool = True,
     ) -> TargetGroup:
         """Create a target group of ``org``; ids are unique across the engine. O(1)."""
-        with self._lock:
-            self._sync()
-            group = self._loyalty.create_target_group(
-                org, group_id, name, active=active, leaderboard=leaderboard
-            )
-            self._log(
-                "create_target_group",
-                {
-                    "org": org,
-                    "group_id": group_id,
-                    "name": name,
-                    "active": active,
-                    "leaderboard": leaderboard,
-                },
-            )
-            return group
+        return self._execute(CreateTargetGroup(org, group_id, name, active, leaderboard))
 
     def set_target_group_active(self, org: int | Scope, group_id: int, active: bool) -> TargetGroup:
         """(De)activate a target group; a deactivated one counts nothing and is frozen. O(1)."""
-        with self._lock:
-            self._sync()
-            group = self._loyalty.set_target_group_active(org, group_id, active)
-            self._log(
-                "set_target_group_active", {"org": org, "group_id": group_id, "active": active}
-            )
-            return group
+        return self._execute(SetTargetGroupActive(org, group_id, active))
 
     def target_group(self, org: int | Scope, group_id: int) -> TargetGroup | None:
         """The target group with this id in scope (active or not), or ``None``. O(1)."""
@@ -489,31 +660,7 @@ class Engine:
 
         A period already over when added is born closed. O(periods of the group).
         """
-        with self._lock:
-            now = self._sync()
-            period = self._loyalty.add_period(
-                org,
-                group_id,
-                period_id,
-                ref_code=ref_code,
-                name=name,
-                start=start,
-                end=end,
-                now=now,
-            )
-            self._log(
-                "add_period",
-                {
-                    "org": org,
-                    "group_id": group_id,
-                    "period_id": period_id,
-                    "ref_code": ref_code,
-                    "name": name,
-                    "start": start,
-                    "end": end,
-                },
-            )
-            return period
+        return self._execute(AddPeriod(org, group_id, period_id, ref_code, name, start, end))
 
     def periods(self, org: int | Scope, group_id: int) -> list[Period]:
         """A target group's periods in time order. O(periods)."""
@@ -539,49 +686,33 @@ class Engine:
         value: Score,
         streak_length: int | None = None,
         leaderboard: bool = True,
-        ties: TiePolicy | str = TiePolicy.COMPETITION,
+        ties: TiePolicy | str = TiePolicy.ORDINAL,
         order: Order | str = Order.DESC,
         enrollment: EnrollmentMode | str = EnrollmentMode.AUTO,
     ) -> Target:
         """Add a ``MILESTONE`` or ``STREAK`` target tracking ``metric`` to a target group.
 
         ``value``: the per-period total to reach; ``streak_length``: consecutive periods a
-        streak needs; ``enrollment``: ``auto`` (first activity enrolls) or ``explicit``. O(1).
+        streak needs; ``enrollment``: ``auto`` (first activity enrolls) or ``explicit``.
+        ``ties`` defaults to ordinal, as Capillary's leaderboards rank (ties by the time the
+        value was reached). O(1).
         """
-        with self._lock:
-            self._sync()
-            target = self._loyalty.add_target(
+        return self._execute(
+            AddTarget(
                 org,
                 group_id,
                 target_id,
-                name=name,
-                type=type,
-                metric=metric,
-                value=value,
-                streak_length=streak_length,
-                leaderboard=leaderboard,
-                ties=ties,
-                order=order,
-                enrollment=enrollment,
+                name,
+                type,
+                metric,
+                value,
+                streak_length,
+                leaderboard,
+                ties,
+                order,
+                enrollment,
             )
-            self._log(
-                "add_target",
-                {
-                    "org": org,
-                    "group_id": group_id,
-                    "target_id": target_id,
-                    "name": name,
-                    "type": target.type,
-                    "metric": metric,
-                    "value": value,
-                    "streak_length": streak_length,
-                    "leaderboard": leaderboard,
-                    "ties": target.ties,
-                    "order": target.order,
-                    "enrollment": target.enrollment,
-                },
-            )
-            return target
+        )
 
     def targets(self, org: int | Scope, group_id: int) -> list[Target]:
         """A target group's targets in creation order. O(targets)."""
@@ -607,25 +738,7 @@ class Engine:
         :class:`~rankcore.loyalty.MilestoneReached` and
         :class:`~rankcore.loyalty.StreakAchieved`. O(t log n) for t targets on the metric.
         """
-        with self._lock:
-            now = self._sync()
-            result, events = self._loyalty.record_activity(
-                org, customer, metric, value, at, event_id, now
-            )
-            if self._journal is not None and not result.duplicate:
-                self._log(
-                    "record_activity",
-                    {
-                        "org": org,
-                        "customer": customer,
-                        "metric": metric,
-                        "value": value,
-                        "at": at,
-                        "event_id": event_id,
-                    },
-                )
-            self._publish(events)
-            return result
+        return self._execute(RecordActivity(org, customer, metric, value, at, event_id))
 
     def enroll(
         self,
@@ -644,32 +757,11 @@ class Engine:
         re-enroll, ``None`` resumes). Streaks cover every period; ``reset_streak`` restarts a
         re-enrolled streak at 0. ``DATA-SCOPE: ALL`` is refused (310141). O(log n).
         """
-        with self._lock:
-            now = self._sync()
-            status, events = self._loyalty.enroll(
-                org,
-                group_id,
-                target_id,
-                customer_id,
-                period_name=period_name,
-                initial_balance=initial_balance,
-                reset_streak=reset_streak,
-                now=now,
+        return self._execute(
+            Enroll(
+                org, group_id, target_id, customer_id, period_name, initial_balance, reset_streak
             )
-            self._log(
-                "enroll",
-                {
-                    "org": org,
-                    "group_id": group_id,
-                    "target_id": target_id,
-                    "customer_id": customer_id,
-                    "period_name": period_name,
-                    "initial_balance": initial_balance,
-                    "reset_streak": reset_streak,
-                },
-            )
-            self._publish(events)
-            return status
+        )
 
     def unenroll(
         self,
@@ -683,27 +775,7 @@ class Engine:
         """Unenroll a customer (milestones: from ``period_name``); it leaves the open board
         and accrues nothing until re-enrolled. O(log n).
         """
-        with self._lock:
-            now = self._sync()
-            status = self._loyalty.unenroll(
-                org,
-                group_id,
-                target_id,
-                customer_id,
-                period_name=period_name,
-                now=now,
-            )
-            self._log(
-                "unenroll",
-                {
-                    "org": org,
-                    "group_id": group_id,
-                    "target_id": target_id,
-                    "customer_id": customer_id,
-                    "period_name": period_name,
-                },
-            )
-            return status
+        return self._execute(Unenroll(org, group_id, target_id, customer_id, period_name))
 
     def milestone_progress(
         self, org: int | Scope, group_id: int, target_id: int, customer_id: int, period_id: int
@@ -755,11 +827,7 @@ class Engine:
         """Create a badge group of ``org`` on behalf of ``user`` (733 if the name is taken,
         732 without a rank); its id is 24 hex digits from the seeded generator. O(1).
         """
-        with self._lock:
-            now = self._sync()
-            group = self._loyalty.create_badge_group(org, name, rank, user, now)
-            self._log("create_badge_group", {"org": org, "name": name, "rank": rank, "user": user})
-            return group
+        return self._execute(CreateBadgeGroup(org, name, rank, user))
 
     def badge_groups(self, org: int | Scope) -> list[BadgeGroup]:
         """The badge groups in scope, by rank then creation order. O(g log g)."""
@@ -779,30 +847,35 @@ class Engine:
     def snapshot(self) -> bytes:
         """The engine's whole state as snapshot bytes (the same state gives the same bytes).
 
-        O(size of the state).
+        Refused with :class:`~rankcore.JournalError` once a journal append has failed (the
+        state then holds a change the caller was told failed). O(size of the state).
         """
         with self._lock:
+            self._check_consistent()
             return encode_snapshot(self._state())
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write a snapshot of everything the engine holds to ``path``, atomically
         (temporary file, fsync, rename): a crash during the save leaves the previous file
-        intact. Subscriptions are not saved. O(size of the state).
+        intact. Subscriptions are not saved. Raises :class:`~rankcore.PersistenceError`
+        naming ``path`` if the file system refuses. O(size of the state).
         """
         with self._lock:
-            write_atomic(path, encode_snapshot(self._state()))
+            self._check_consistent()
+            write_atomic(_path(path), encode_snapshot(self._state()))
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], *, clock: Clock | None = None) -> Engine:
         """An engine with the state saved at ``path``.
 
         A newer format version (:class:`~rankcore.persistence.errors.SnapshotVersionError`),
-        a truncated or corrupted file (:class:`~rankcore.persistence.errors.SnapshotCorrupted`)
-        is refused before anything is built. Without ``clock``, a saved manual clock comes
-        back at its saved time and a system clock as a new system clock; a manual ``clock``
-        earlier than the saved time is moved forward to it. O(size of the state).
+        a truncated, corrupted or malformed file
+        (:class:`~rankcore.persistence.errors.SnapshotCorrupted`) is refused before anything
+        is built. Without ``clock``, a saved manual clock comes back at its saved time and a
+        system clock as a new system clock; a manual ``clock`` earlier than the saved time is
+        moved forward to it. O(size of the state).
         """
-        state = read_snapshot(path)
+        state = read_snapshot(_path(path))
         engine = cls(clock=clock)
         with engine._lock:
             engine._restore(state, clock, f"snapshot {os.fspath(path)!r}")
@@ -812,47 +885,49 @@ class Engine:
         """Write the journal's snapshot (``<journal>.snapshot``) and start a fresh journal.
 
         Recovery then replays only what follows. Raises :class:`InvalidArgument` for an
-        engine without a journal. O(size of the state).
+        engine without a journal, and :class:`~rankcore.PersistenceError` if the snapshot
+        cannot be written (the engine keeps its journal and goes on). O(size of the state).
         """
         with self._lock:
             self._check_usable()
             journal = self._journal
             if journal is None:
                 raise InvalidArgument("checkpoint() needs an engine opened with a journal")
-            write_atomic(_snapshot_path(journal.path), encode_snapshot(self._state()))
+            self._checkpoint(journal)
+
+    def _checkpoint(self, journal: Journal) -> None:
+        write_atomic(_snapshot_path(journal.path), encode_snapshot(self._state()))
+        try:
             journal.reset(self._journal_seq)
+        except JournalError as exc:
+            self._failed = exc  # the journal's file is gone from under it
+            raise
+        self._since_checkpoint = 0
 
     def close(self) -> None:
-        """fsync and close the journal (if any) and stop its background fsync. A journalled
-        engine is then finished: every later call raises
-        :class:`~rankcore.persistence.errors.JournalError` (open a new one on the journal)."""
+        """fsync and close the journal (if any), stop its background fsync and release its
+        lock. A journalled engine is then finished: every later mutation or read raises
+        :class:`~rankcore.persistence.errors.JournalError` (open a new one on the journal);
+        :meth:`snapshot` and :meth:`save` still work. Idempotent."""
         with self._lock:
-            if self._journal is not None:
-                self._journal.close()
-                self._failed = JournalError("the engine's journal is closed")
+            if self._journal is not None and not self._closed:
+                self._closed = True
+                try:
+                    self._journal.close()
+                except OSError as exc:
+                    self._failed = JournalError(
+                        f"cannot close journal {os.fspath(self._journal.path)!r}: {exc.strerror}"
+                    )
+                    raise self._failed from None
 
     def _check_usable(self) -> None:
+        self._check_consistent()
+        if self._closed:
+            raise JournalError("the engine's journal is closed; open a new engine on it")
+
+    def _check_consistent(self) -> None:
         if self._failed is not None:
             raise JournalError(f"the engine no longer accepts operations: {self._failed}")
-
-    def _log(self, op: str, args: dict[str, object]) -> None:
-        """Append the accepted mutation ``op`` to the journal (if any). Under the lock."""
-        journal = self._journal
-        if journal is None or self._replaying:
-            return
-        try:
-            record = {
-                "n": self._journal_seq + 1,
-                "t": encode_time(self._clock.now()),
-                "op": op,
-                "args": encode_args(args),
-            }
-            journal.append(record)
-        except (JournalError, ValueError) as exc:
-            error = exc if isinstance(exc, JournalError) else JournalError(str(exc))
-            self._failed = error
-            raise error from exc
-        self._journal_seq += 1
 
     def _state(self) -> dict[str, object]:
         clock = self._clock
@@ -876,13 +951,15 @@ class Engine:
         }
 
     def _restore(self, state: Any, clock: Clock | None, source: str) -> None:
-        """Replace everything by ``state``; builds it all first, so a bad state changes
-        nothing (:class:`SnapshotCorrupted`)."""
+        """Replace everything by ``state``; builds it all first and checks that it writes
+        back the state it was built from, so a malformed state changes nothing and is
+        refused whole (:class:`SnapshotCorrupted`)."""
         try:
             meta = state["engine"]
             tenants = Tenants()
             for org_id, zone, leaderboards, connected in state["tenants"]:
-                tenants.add(org_id, zone, leaderboards=leaderboards, connected=connected)
+                known = [other for other in connected if other in tenants]  # links go both ways
+                tenants.add(org_id, zone, leaderboards=leaderboards, connected=known)
             version, internal, gauss = meta["ids"]
             ids_state = (version, tuple(internal), gauss)
             probe = IdGenerator()
@@ -894,7 +971,9 @@ class Engine:
                 raise ValueError("bad journal sequence")
             saved = meta["clock"]
             saved_now = decode_time(saved["now"]) if saved["kind"] == "manual" else None
-        except (KeyError, TypeError, ValueError, IndexError, AttributeError, AssertionError) as exc:
+            if campaigns.to_state() != state["campaigns"] or loyalty.to_state() != state["loyalty"]:
+                raise ValueError("the state does not describe itself: a value is malformed")
+        except Exception as exc:  # whatever a malformed value makes a builder raise
             raise SnapshotCorrupted(f"{source} holds malformed state: {exc!r}") from None
         self._ids.setstate(ids_state)
         self._tenants, self._campaigns, self._loyalty = tenants, campaigns, loyalty
@@ -909,80 +988,121 @@ class Engine:
         clock: Clock | None,
         replay_events: bool,
     ) -> None:
-        """Recover from the journal at ``path`` (and its snapshot), or start one."""
-        snapshot = _snapshot_path(path)
-        with self._lock:
-            if not os.path.exists(snapshot):
-                if os.path.exists(path):
-                    raise JournalCorrupted(
-                        f"journal {os.fspath(path)!r} has no snapshot {os.fspath(snapshot)!r}"
-                    )
-                write_atomic(snapshot, encode_snapshot(self._state()))
-                self._journal = Journal.create(path, self._journal_seq, policy, interval)
-                self._recovery = RecoveryReport(False, 0)
-                return
-            self._restore(read_snapshot(snapshot), clock, f"snapshot {os.fspath(snapshot)!r}")
-            if not os.path.exists(path):
-                self._journal = Journal.create(path, self._journal_seq, policy, interval)
-                self._recovery = RecoveryReport(True, 0)
-                return
-            scan = scan_journal(path)
-            if scan.after > self._journal_seq:
-                raise JournalCorrupted(
-                    f"journal {os.fspath(path)!r} follows mutation {scan.after}, but its"
-                    f" snapshot holds only {self._journal_seq}"
-                )
-            pending = [r for r in scan.records if r["n"] > self._journal_seq]
-            events = self._replay(pending, replay_events, os.fspath(path))
-            self._journal = Journal.resume(path, scan, policy, interval)
-            self._recovery = RecoveryReport(
-                True, len(pending), scan.dropped_bytes, scan.problem, tuple(events)
-            )
-
-    def _replay(self, records: list[dict[str, Any]], keep: bool, name: str) -> list[object]:
-        """Apply journal records through the engine's own methods, at their recorded times,
-        publishing nothing (the events were delivered before the crash)."""
-        if not records:
-            return []
-        real_clock, real_events = self._clock, self._events
+        """Lock the journal at ``path``, then recover from it (and its snapshot) or start
+        one. The lock is released if recovery fails."""
+        path = _path(path)
+        lock = JournalLock(path)
         try:
-            replay_clock = ManualClock(decode_time(records[0].get("t")))
-        except (TypeError, ValueError) as exc:
-            raise JournalCorrupted(f"journal {name!r}: bad time in the first record") from exc
+            with self._lock:
+                self._recover(path, lock, policy, interval, clock, replay_events)
+        except BaseException:
+            lock.release()
+            raise
+
+    def _recover(
+        self,
+        path: str,
+        lock: JournalLock,
+        policy: FsyncPolicy,
+        interval: float,
+        clock: Clock | None,
+        replay_events: bool,
+    ) -> None:
+        snapshot = _snapshot_path(path)
+        if not os.path.exists(snapshot):
+            if os.path.exists(path):
+                raise JournalCorrupted(f"journal {path!r} has no snapshot {snapshot!r}")
+            write_atomic(snapshot, encode_snapshot(self._state()))
+            self._journal = Journal.create(path, self._journal_seq, policy, interval, lock)
+            self._recovery = RecoveryReport(False, 0)
+            return
+        self._restore(read_snapshot(snapshot), clock, f"snapshot {snapshot!r}")
+        held = self._journal_seq
+        if not os.path.exists(path):
+            if held > 0:
+                raise JournalCorrupted(
+                    f"journal {path!r} is missing, but its snapshot {snapshot!r} has seen"
+                    f" {held} mutations: what followed them cannot be recovered"
+                )
+            self._journal = Journal.create(path, held, policy, interval, lock)
+            self._recovery = RecoveryReport(True, 0)
+            return
+        scan = scan_journal(path)
+        if scan.after > held:
+            raise JournalCorrupted(
+                f"journal {path!r} follows mutation {scan.after}, but its snapshot holds"
+                f" only {held}"
+            )
+        replayed, events = self._replay(scan, replay_events)
+        problem = scan.problem
+        if scan.last < held:  # a checkpoint was cut short after its snapshot was written
+            problem = (
+                f"the journal ends at mutation {scan.last}, behind its snapshot ({held}):"
+                f" a checkpoint was interrupted; the journal was started afresh at {held}"
+            )
+            self._journal = Journal.create(path, held, policy, interval, lock)
+        else:
+            self._journal = Journal.resume(path, scan, policy, interval, lock)
+        self._recovery = RecoveryReport(True, replayed, scan.dropped_bytes, problem, tuple(events))
+        if self._checkpoint_every is not None and replayed >= self._checkpoint_every:
+            self._checkpoint(self._journal)
+
+    def _replay(self, scan: JournalScan, keep: bool) -> tuple[int, list[object]]:
+        """Apply the journal's commands after the snapshot through the write path, each at
+        its recorded instant, publishing nothing (the events were delivered before the
+        crash). Streams the file; returns how many records were applied and the events."""
+        real_clock, real_events = self._clock, self._events
+        replay_clock: ManualClock | None = None
         events: list[object] = []
         bus = EventBus()
         if keep:
             bus.subscribe(object, events.append)
-        self._clock, self._events, self._replaying = replay_clock, bus, True
+        self._events, self._replaying = bus, True
+        replayed = 0
         try:
-            for record in records:
-                op = record.get("op")
-                if op not in OPERATIONS:
-                    raise JournalCorrupted(f"journal {name!r}: unknown operation {op!r}")
+            for record in scan:
+                if record["n"] <= self._journal_seq:
+                    continue  # already in the snapshot
                 try:
                     t = decode_time(record.get("t"))
-                    if t > replay_clock.now():
-                        replay_clock.set(t)
-                    if op == "sync":
-                        self._sync()
-                    else:
-                        getattr(self, op)(**decode_args(record.get("args")))
-                except JournalCorrupted:
-                    raise
+                    command = decode_command(record.get("op"), record.get("args"))
+                except (TypeError, ValueError) as exc:
+                    raise JournalCorrupted(
+                        f"journal {scan.name!r}: record {record['n']} is malformed: {exc}"
+                    ) from None
+                if replay_clock is None:
+                    replay_clock = ManualClock(t)
+                    self._clock = replay_clock
+                elif t > replay_clock.now():
+                    replay_clock.set(t)
+                try:
+                    self._execute(command)
                 except Exception as exc:
                     raise JournalCorrupted(
-                        f"journal {name!r}: record {record.get('n')} ({op}) cannot be replayed:"
-                        f" {exc!r}"
+                        f"journal {scan.name!r}: record {record['n']} ({command.op}) cannot be"
+                        f" replayed: {exc!r}"
                     ) from exc
                 self._journal_seq = record["n"]
+                replayed += 1
         finally:
             self._replaying = False
             self._events = real_events
-            recovered = replay_clock.now()
-            if isinstance(real_clock, ManualClock) and real_clock.now() < recovered:
-                real_clock.set(recovered)
             self._clock = real_clock
-        return events
+            self._last_now = None  # the replay's clock is not the one read from now on
+            if replay_clock is not None:
+                recovered = replay_clock.now()
+                if isinstance(real_clock, ManualClock) and real_clock.now() < recovered:
+                    real_clock.set(recovered)
+        return replayed, events
+
+
+def _path(path: object) -> str:
+    """A file path argument as text; :class:`InvalidArgumentType` for anything else."""
+    if isinstance(path, (str, os.PathLike)):
+        text = os.fspath(path)
+        if isinstance(text, str) and text and "\0" not in text:
+            return text
+    raise InvalidArgumentType(f"a path must be a non-empty str or os.PathLike, not {path!r:.80}")
 
 
 def _snapshot_path(journal: str | os.PathLike[str]) -> str:
@@ -993,6 +1113,31 @@ def _zone_key(zone: ZoneInfo) -> str:
     if zone.key is None:
         raise InvalidArgument("a time zone without an IANA name cannot be saved")
     return zone.key
+
+
+def _items(values: object, name: str) -> tuple[Any, ...]:
+    """An iterable argument as a tuple (a command holds values, not iterators)."""
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+        raise InvalidArgumentType(f"{name} must be a list, not {type(values).__name__}")
+    return tuple(values)
+
+
+def _seed(seed: object) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise InvalidArgumentType(f"seed must be an int, not {type(seed).__name__}")
+    return seed
+
+
+def _checkpoint_every(value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidArgumentType(
+            f"checkpoint_every must be an int or None, not {type(value).__name__}"
+        )
+    if value < 1:
+        raise InvalidArgument(f"checkpoint_every must be at least 1, got {value}")
+    return value
 
 
 def _restored_clock(clock: Clock | None, saved_now: datetime | None) -> Clock:

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Hashable
 
 __all__ = [
+    "ClockError",
+    "EventIdConflict",
     "InvalidArgument",
     "InvalidArgumentType",
     "MemberNotFound",
@@ -42,6 +44,17 @@ class ScoreTypeError(InvalidArgumentType):
 
 class ScoreValueError(InvalidArgument):
     """A score is NaN, infinite, or an integer too large to rank exactly."""
+
+
+class EventIdConflict(InvalidArgument):
+    """An event id already counted is reused with a different payload (another customer or
+    source, metric, value or points, or another explicit time). Nothing was changed: an id
+    names one event, and a retry must repeat it exactly."""
+
+
+class ClockError(RankcoreError):
+    """The engine's clock gave an unusable time: not a ``datetime``, a naive one, or one
+    earlier than a time it gave before."""
 
 
 class MemberNotFound(RankcoreError, KeyError):

@@ -1,16 +1,18 @@
 """Tenants: organisations (Capillary) and applications (Rehook), each with a time zone.
 
-Organisations may be connected to each other (parent/child); a connection goes both ways.
+Organisations may be connected to each other (parent/child); a connection goes both ways and
+joins orgs that both exist: an org names, when it is added, only orgs already registered.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import attrs
 
 from rankcore.errors import InvalidArgument, InvalidArgumentType
+from rankcore.validate import check_id, check_zone
 
 __all__ = ["Org", "Tenants"]
 
@@ -23,17 +25,6 @@ class Org:
     zone: ZoneInfo
     leaderboards: bool = True
     connected: set[int] = attrs.field(factory=set)
-
-
-def _zone(timezone: str | ZoneInfo) -> ZoneInfo:
-    if isinstance(timezone, ZoneInfo):
-        return timezone
-    if not isinstance(timezone, str):
-        raise InvalidArgumentType(f"timezone must be an IANA name, not {type(timezone).__name__}")
-    try:
-        return ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidArgument(f"timezone {timezone!r} is not a known IANA time zone") from exc
 
 
 class Tenants:
@@ -50,24 +41,33 @@ class Tenants:
         leaderboards: bool = True,
         connected: Iterable[int] = (),
     ) -> Org:
-        """Register a tenant. Connections to orgs not yet registered are kept and take effect
-        when they are. O(number of connections)."""
-        if isinstance(org_id, bool) or not isinstance(org_id, int):
-            raise InvalidArgumentType(f"org_id must be an int, not {type(org_id).__name__}")
+        """Register a tenant with its IANA ``timezone``, connected to the ``connected`` orgs,
+        which must be registered already (:class:`~rankcore.InvalidArgument` otherwise; an
+        org listing itself is ignored). Everything is checked before anything changes.
+        O(number of connections).
+        """
+        org_id = check_id(org_id, "org_id")
         if org_id in self._orgs:
             raise InvalidArgument(f"org {org_id} already exists")
-        links = set(connected)
+        zone = check_zone(timezone)
+        if not isinstance(leaderboards, bool):
+            raise InvalidArgumentType(
+                f"leaderboards must be a bool, not {type(leaderboards).__name__}"
+            )
+        if isinstance(connected, (str, bytes)) or not isinstance(connected, Iterable):
+            raise InvalidArgumentType("connected must be an iterable of int org ids")
+        links: set[int] = set()
+        for other in connected:
+            other = check_id(other, "each of connected")
+            if other != org_id and other not in self._orgs:
+                raise InvalidArgument(
+                    f"org {org_id} cannot be connected to org {other}: it is not registered"
+                )
+            links.add(other)
+        links.discard(org_id)
+        org = self._orgs[org_id] = Org(org_id, zone, leaderboards, links)
         for other in links:
-            if isinstance(other, bool) or not isinstance(other, int):
-                raise InvalidArgumentType("connected must hold int org ids")
-        org = Org(org_id, _zone(timezone), bool(leaderboards), links - {org_id})
-        self._orgs[org_id] = org
-        for other in org.connected:
-            if other in self._orgs:
-                self._orgs[other].connected.add(org_id)
-        for existing in self._orgs.values():
-            if org_id in existing.connected:
-                org.connected.add(existing.id)
+            self._orgs[other].connected.add(org_id)
         return org
 
     def get(self, org_id: int) -> Org | None:
@@ -86,4 +86,4 @@ class Tenants:
     def connected(self, a: int, b: int) -> bool:
         """Whether orgs ``a`` and ``b`` are connected. O(1)."""
         org = self._orgs.get(a)
-        return org is not None and b in org.connected and b in self._orgs
+        return org is not None and b in org.connected

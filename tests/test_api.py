@@ -24,8 +24,8 @@ def world() -> Engine:
     leaderboards. Group 10 of org 1: period 100 (June), target 11 milestone on points,
     target 12 streak on visits (explicit enrollment), target 13 without leaderboard."""
     engine = Engine(clock=ManualClock(datetime(2024, 6, 1, tzinfo=IST)))
+    engine.add_org(2, "Europe/London")  # an org names only orgs already registered
     engine.add_org(1, "Asia/Kolkata", connected=[2])
-    engine.add_org(2, "Europe/London")
     engine.add_org(3, "UTC", leaderboards=False)
     for org, group in [(1, 10), (2, 20), (3, 30)]:
         engine.create_target_group(org, group, f"group {group}")

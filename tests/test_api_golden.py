@@ -57,8 +57,8 @@ def same_json(response: Response, expected: Any) -> None:
 def capillary() -> Engine:
     """Org 50156 with target group 232, period 243 and target 366, as in seed 000."""
     engine = Engine(clock=ManualClock(datetime(2022, 11, 1, tzinfo=IST)))
+    engine.add_org(50157, "Asia/Kolkata")  # an org names only orgs already registered
     engine.add_org(50156, "Asia/Kolkata", connected=[50157])
-    engine.add_org(50157, "Asia/Kolkata")
     engine.create_target_group(50156, 232, "Target")
     engine.add_period(
         50156,
@@ -233,3 +233,23 @@ def test_seed_003_badge_group_sample() -> None:
     response = handle(engine, request)
     assert response.status == 200
     same_json(response, SAMPLE_003)
+
+
+SAMPLE_003_TEXT = (
+    '{"data": {"id": "6581281e8f68666070de15c5", "orgId": 50156, "name": "GROUP_RANK_4", '
+    '"rank": 2, "createdBy": 123, "createdOn": 1702963230.966423000, "lastUpdatedBy": 123, '
+    '"lastUpdatedOn": 1702963230.966423000, "isActive": true}, "errors": [], "warnings": []}'
+)
+"""Seed 003's sample as the exact text ``Response.to_json()`` writes: the seed spells the
+timestamps with nine fractional digits, which a plain float cannot keep."""
+
+
+def test_seed_003_badge_group_sample_text() -> None:
+    clock = ManualClock(datetime.fromtimestamp(1702963230.966423, UTC))
+    engine = Engine(clock=clock, ids=KnownIds(hexes=["6581281e8f68666070de15c5"]))
+    engine.add_org(50156, "Asia/Kolkata")
+    body = {"name": "GROUP_RANK_4", "rank": 2}
+    request = Request("POST", "/api_gateway/v1/badges/group", 50156, 123, body=body)
+    response = handle(engine, request)
+    assert json.loads(SAMPLE_003_TEXT) == SAMPLE_003
+    assert response.to_json() == SAMPLE_003_TEXT

@@ -21,8 +21,8 @@ NOW = datetime.fromtimestamp(1702963230.966423, UTC)
 
 def _engine(seed: int = 0) -> Engine:
     engine = Engine(clock=ManualClock(NOW), seed=seed)
-    engine.add_org(50156, "Asia/Kolkata", connected=[50157])
     engine.add_org(50157, "UTC")
+    engine.add_org(50156, "Asia/Kolkata", connected=[50157])
     return engine
 
 

@@ -259,8 +259,9 @@ def test_ordinal_display_lists_ties_by_time_reached() -> None:
     campaign_id = one_interval(
         engine, ties="ordinal", brackets=[{"position": "1", "reward_value": "1"}]
     )
+    engine.advance_to(now + timedelta(minutes=5))
     engine.award(campaign_id, "late", 5, now + timedelta(minutes=5))
-    engine.award(campaign_id, "early", 5, now + timedelta(minutes=1))
+    engine.award(campaign_id, "early", 5, now + timedelta(minutes=1))  # late, but earlier
     # both share competition rank 1 and so both earn bracket "1"
     assert rows(engine.campaign_page(APP, campaign_id)) == [
         ("early", 1, 5, "1"),
@@ -499,7 +500,10 @@ def test_refused_awards_change_nothing() -> None:
         ((5, 1), {}, InvalidArgumentType, "source_id"),
         (("a", 1, datetime(2023, 9, 18, 13)), {}, InvalidArgument, "at"),
         (("a", 1), {"event_id": ""}, InvalidArgument, "event_id"),
-        (("a", 1), {"event_id": 3}, InvalidArgumentType, "event_id"),
+        (("a", 1), {"event_id": True}, InvalidArgumentType, "event_id"),
+        (("a", 1), {"event_id": "\ud800"}, InvalidArgument, "event_id"),
+        (("\udfff", 1), {}, InvalidArgument, "source_id"),
+        (("a", 1, SEED_START + timedelta(minutes=6)), {}, InvalidArgument, "later than"),
         (("a", 1, SEED_START - timedelta(microseconds=1)), {}, AwardOutsideCampaign, "outside"),
         (("a", 1, SEED_END), {}, AwardOutsideCampaign, "outside"),
         (("a", 1, utc(2023, 9, 18, 18, 30)), {}, AwardIntervalNotStarted, "not started"),
@@ -550,7 +554,8 @@ def test_awards_from_several_threads_are_all_counted_once() -> None:
 
     def worker(name: str) -> None:
         for n in range(300):
-            engine.award(campaign_id, f"s{n % 7}", 1, event_id=f"{name}-{n % 200}")
+            # one event id names one event: its retries carry the same payload
+            engine.award(campaign_id, f"s{n % 200 % 7}", 1, event_id=f"{name}-{n % 200}")
 
     threads = [threading.Thread(target=worker, args=(f"t{k}",)) for k in range(4)]
     for thread in threads:

@@ -19,14 +19,24 @@ from rankcore import (
     AwardOutsideCampaign,
     Engine,
     IntervalClosed,
+    InvalidArgument,
     ManualClock,
     Order,
     TiePolicy,
 )
+from rankcore.campaigns import AwardTooLate
+from rankcore.errors import EventIdConflict
 
 ZONES = ["Asia/Kolkata", "America/New_York", "Europe/London", "Australia/Lord_Howe"]
 STEP = timedelta(minutes=15)
 SOURCES = ["ann", "bob", "cy", "di", "ed", "flo"]
+# how far behind the clock an award may be stamped, and its event id remembered at most
+WINDOW = {
+    "daily": timedelta(days=2),
+    "weekly": timedelta(days=8),
+    "monthly": timedelta(days=32),
+    "campaign_duration": timedelta(days=1),
+}
 SPAN = {
     "daily": timedelta(days=6),
     "weekly": timedelta(weeks=5),
@@ -188,7 +198,8 @@ def test_campaign_matches_the_brute_force_model(
     )
     intervals = model_intervals(kind, start, end, zone)
     totals: dict[int, dict[str, list[Any]]] = {seq: {} for seq, _, _ in intervals}
-    seen: dict[str, int] = {}  # event id -> interval sequence, while remembered
+    # event id -> (interval sequence, (source, points, at)), while remembered
+    seen: dict[str, tuple[int, tuple[Any, ...]]] = {}
     writes = 0
 
     def retained(now: datetime) -> list[int]:
@@ -224,17 +235,26 @@ def test_campaign_matches_the_brute_force_model(
             now = now + unit * action[1]
             engine.advance_to(now)
             # forget event ids of intervals retention dropped, and of every closed interval
-            # but the last (ids are remembered until the next interval closes)
+            # but the last (ids are remembered until the next interval closes), and those
+            # stamped more than the window behind the clock
             done = [seq for seq, _, e in intervals if e <= now]
             for seq, _, e in intervals:
                 if e <= now and (seq not in retained(now) or seq != done[-1]):
-                    for event_id in [k for k, v in seen.items() if v == seq]:
+                    for event_id in [k for k, v in seen.items() if v[0] == seq]:
                         del seen[event_id]
+            for event_id in [k for k, v in seen.items() if v[1][2] + WINDOW[kind] < now]:
+                del seen[event_id]
             check_open_interval(now)
             continue
         _, source, points, shift, event_id = action
         at = now + unit * shift
         if event_id is not None and event_id in seen:
+            if seen[event_id][1] != (source, points, at):
+                try:
+                    engine.award(info.id, source, points, at, event_id=event_id)
+                except EventIdConflict:
+                    continue
+                raise AssertionError("expected EventIdConflict")
             result = engine.award(info.id, source, points, at, event_id=event_id)
             assert result.duplicate
             continue
@@ -245,13 +265,17 @@ def test_campaign_matches_the_brute_force_model(
             expected_error = AwardIntervalClosed
         elif home[0][1] > now:
             expected_error = AwardIntervalNotStarted
+        elif at > now:
+            expected_error = InvalidArgument  # in the open interval, but in the future
+        elif at < now - WINDOW[kind]:
+            expected_error = AwardTooLate
         else:
             expected_error = None
         if expected_error is not None:
             try:
                 engine.award(info.id, source, points, at, event_id=event_id)
-            except expected_error:
-                pass
+            except expected_error as error:
+                assert type(error) is expected_error, error
             else:
                 raise AssertionError(f"expected {expected_error.__name__}")
             continue
@@ -266,7 +290,7 @@ def test_campaign_matches_the_brute_force_model(
             writes += 1
             model[source] = [model[source][0] + points, at, writes]
         if event_id is not None:
-            seen[event_id] = seq
+            seen[event_id] = (seq, (source, points, at))
         assert result.standing is not None and result.standing.score == model[source][0]
 
     # close everything and compare each closing with the model
@@ -326,6 +350,7 @@ def test_payouts_and_entries_match_brute_force_with_many_ties(
     model: dict[str, list[Any]] = {}
     for n, (source, points) in enumerate(awards):
         at = start + timedelta(minutes=n)
+        engine.advance_to(at)  # an award may not be stamped later than the clock
         engine.award(info.id, source, points, at, event_id=f"e{n}")
         if source not in model:
             model[source] = [points, at, n]

@@ -42,16 +42,23 @@ def boards(engine: Engine) -> list[Leaderboard]:
     return found
 
 
+def payload(n: int) -> tuple[str, int, int]:
+    """The source, points and customer of operation ``n``'s event: an event id names one
+    event, so a retry (``n`` and ``n + 1`` share an id) repeats its payload."""
+    event = n // 2
+    return SOURCES[event % len(SOURCES)], 1 + event % 3, sorted(CUSTOMERS)[event % len(CUSTOMERS)]
+
+
 def run(engine: Engine, worker: int, errors: list[BaseException], reads: Counter[str]) -> None:
     rng = random.Random(worker)
     try:
         for n in range(OPERATIONS):
             roll = rng.random()
             event = f"w{worker}-{n // 2}"  # every event is sent twice: once is a retry
+            source, points, customer = payload(n)
             if roll < 0.35:
-                engine.award("camp", rng.choice(SOURCES), 1 + n % 3, event_id=f"a-{event}")
+                engine.award("camp", source, points, event_id=f"a-{event}")
             elif roll < 0.7:
-                customer = rng.choice(list(CUSTOMERS))
                 engine.record_activity(1, customer, "points", 1, event_id=f"r-{event}")
             elif roll < 0.85:
                 board = engine.campaign_leaderboard(1, "camp")
@@ -79,16 +86,14 @@ def model(engine_threads: int) -> tuple[Counter[str], Counter[int]]:
         for n in range(OPERATIONS):
             roll = rng.random()
             event = f"w{worker}-{n // 2}"
+            source, points, customer = payload(n)
             if roll < 0.35:
-                source = rng.choice(SOURCES)
                 if f"a-{event}" not in seen:
                     seen.add(f"a-{event}")
-                    awards[source] += 1 + n % 3
-            elif roll < 0.7:
-                customer = rng.choice(list(CUSTOMERS))
-                if f"r-{event}" not in seen:
-                    seen.add(f"r-{event}")
-                    activities[customer] += 1
+                    awards[source] += points
+            elif roll < 0.7 and f"r-{event}" not in seen:
+                seen.add(f"r-{event}")
+                activities[customer] += 1
     return awards, activities
 
 
@@ -116,6 +121,7 @@ def test_threads_of_mixed_writes_and_reads_match_the_sequential_model(tmp_path: 
     for leaderboard in boards(engine):
         leaderboard._check()
     # the journal holds the same history, in the order the lock admitted it
+    engine.close()
     assert Engine(journal=tmp_path / "j").snapshot() == engine.snapshot()
 
 

@@ -28,7 +28,7 @@ def journalled(tmp_path: Path, **args: Any) -> tuple[Engine, Path]:
 
 
 def records(path: Path) -> list[dict[str, Any]]:
-    return list(scan_journal(path).records)
+    return list(scan_journal(path))
 
 
 def test_every_accepted_mutation_is_one_record_and_refusals_none(tmp_path: Path) -> None:
@@ -61,12 +61,14 @@ def test_reopening_replays_to_the_identical_state_without_publishing(tmp_path: P
     engine.advance_to(T0 + 30 * HOUR)  # closes a period and an interval
     engine.create_badge_group(1, "Gold", 1, user=4)
     state = engine.snapshot()
+    engine.close()
     reopened = Engine(journal=path)
     assert reopened.snapshot() == state
     assert isinstance(reopened.clock, ManualClock) and reopened.now() == T0 + 30 * HOUR
     report = reopened.recovery
     assert report is not None and report.snapshot and report.replayed > 5
     assert report.problem is None and report.events == ()
+    reopened.close()
     again = Engine(journal=path, replay_events=True)
     assert again.recovery is not None
     assert [type(e) for e in again.recovery.events].count(MilestoneReached) == 1
@@ -77,6 +79,7 @@ def test_a_retried_event_after_recovery_is_still_a_duplicate(tmp_path: Path) -> 
     engine.advance_to(T0 + 3 * HOUR)
     engine.record_activity(1, 2, "points", 3, event_id="m")
     engine.award("camp", "ann", 5, event_id="p")
+    engine.close()
     reopened = Engine(journal=path)
     assert reopened.record_activity(1, 2, "points", 3, event_id="m").duplicate
     assert reopened.award("camp", "ann", 5, event_id="p").duplicate
@@ -88,6 +91,7 @@ def test_a_torn_tail_is_reported_dropped_and_never_applied(tmp_path: Path) -> No
     engine.record_activity(1, 2, "points", 3, event_id="kept")
     before = engine.snapshot()
     engine.record_activity(1, 2, "points", 4, event_id="torn")
+    engine.close()
     data = path.read_bytes()
     path.write_bytes(data[:-7])  # the last record loses its end
     reopened = Engine(journal=path)
@@ -96,6 +100,7 @@ def test_a_torn_tail_is_reported_dropped_and_never_applied(tmp_path: Path) -> No
     assert reopened.recovery.dropped_bytes > 0
     assert reopened.snapshot() == before
     reopened.record_activity(1, 2, "points", 4, event_id="torn")  # appends after the cut
+    reopened.close()
     assert Engine(journal=path).snapshot() == reopened.snapshot()
 
 
@@ -103,6 +108,7 @@ def test_a_corrupted_last_record_is_dropped(tmp_path: Path) -> None:
     engine, path = journalled(tmp_path)
     before = engine.snapshot()
     engine.record_activity(1, 2, "points", 3, event_id="bad")
+    engine.close()
     data = bytearray(path.read_bytes())
     data[-5] ^= 0x04
     path.write_bytes(bytes(data))
@@ -115,6 +121,7 @@ def test_damage_before_the_end_is_refused(tmp_path: Path) -> None:
     engine, path = journalled(tmp_path)
     engine.record_activity(1, 2, "points", 3)
     engine.record_activity(1, 2, "points", 4)
+    engine.close()
     lines = path.read_bytes().split(b"\n")
     lines[-3] = lines[-3].replace(b'"value":3', b'"value":9')
     path.write_bytes(b"\n".join(lines))
@@ -123,7 +130,8 @@ def test_damage_before_the_end_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_journal_without_its_snapshot_is_refused(tmp_path: Path) -> None:
-    _, path = journalled(tmp_path)
+    engine, path = journalled(tmp_path)
+    engine.close()
     Path(str(path) + ".snapshot").unlink()
     with pytest.raises(JournalCorrupted, match="no snapshot"):
         Engine(journal=path)
@@ -137,9 +145,11 @@ def test_checkpoint_writes_a_snapshot_and_starts_a_fresh_journal(tmp_path: Path)
     assert records(path) == [] and scan_journal(path).after == len(old_journal.splitlines()) - 1
     engine.record_activity(1, 2, "points", 5)
     state = engine.snapshot()
+    engine.close()
     reopened = Engine(journal=path)
     assert reopened.snapshot() == state and reopened.recovery is not None
     assert reopened.recovery.replayed == 1
+    reopened.close()
     # A crash after the snapshot was written but before the journal was reset: the old
     # journal's records are already in the snapshot and are skipped, not applied twice.
     path.write_bytes(old_journal)

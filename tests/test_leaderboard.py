@@ -160,7 +160,8 @@ def test_overflowing_increment_is_refused_and_changes_nothing() -> None:
         (lambda b: b.rank("a", TiePolicy.DENSE), InvalidArgument, "dense ranks need"),
         (lambda b: b.count_between(math.nan, 3), ScoreValueError, "low must be finite"),
         (lambda b: b.load([("a", 1), ("b", "x")]), ScoreTypeError, "score of entry 2"),
-        (lambda b: Leaderboard(order="desc"), InvalidArgumentType, "order must be an Order"),
+        (lambda b: Leaderboard(order=1), InvalidArgumentType, "order must be an Order"),
+        (lambda b: Leaderboard(ties="best"), InvalidArgument, "ties must be one of"),
     ],
 )
 def test_bad_arguments_are_named(call: object, error: type, words: str) -> None:

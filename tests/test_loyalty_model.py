@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rankcore import Engine, ManualClock, RankcoreError
+from rankcore.errors import EventIdConflict
 from rankcore.loyalty import (
     AlreadyEnrolled,
     MilestoneReached,
@@ -63,12 +64,13 @@ class Model:
     targets: list[TargetSpec]
     now: datetime = T0
     closed: set[int] = field(default_factory=set)
-    seen: dict[str, datetime] = field(default_factory=dict)  # event id -> forgotten at
+    # event id -> (forgotten at, (customer, value, at))
+    seen: dict[str, tuple[datetime, tuple[Any, ...]]] = field(default_factory=dict)
     milestones: dict[tuple[int, int, int], Entry] = field(default_factory=dict)
     streaks: dict[tuple[int, int], Entry] = field(default_factory=dict)
     # board (target, period) -> customer -> [score, reached_at, seq]
+    # (a board's reached-at time is what a row reports as its last activity time)
     boards: dict[tuple[int, int], dict[int, list[Any]]] = field(default_factory=dict)
-    last_activity: dict[tuple[int, int], dict[int, datetime]] = field(default_factory=dict)
     seq: int = 0
     events: list[tuple[Any, ...]] = field(default_factory=list)
 
@@ -87,14 +89,9 @@ class Model:
         else:
             self.seq += 1
             board[customer] = [score, at, self.seq]
-        if at is None:
-            self.last_activity.setdefault(key, {}).pop(customer, None)
-        else:
-            self.last_activity.setdefault(key, {})[customer] = at
 
     def remove(self, key: tuple[int, int], customer: int) -> None:
         self.boards.get(key, {}).pop(customer, None)
-        self.last_activity.get(key, {}).pop(customer, None)
 
     def standings(self, key: tuple[int, int], ties: str) -> list[tuple[int, int, int, Any]]:
         board = self.boards.get(key, {})
@@ -105,7 +102,7 @@ class Model:
         )
         scores = [row[1][0] for row in rows]
         result = []
-        for position, (customer, (score, _at, _seq)) in enumerate(rows, start=1):
+        for position, (customer, (score, reached, _seq)) in enumerate(rows, start=1):
             if ties == "competition":
                 rank = 1 + sum(1 for s in scores if s > score)
             elif ties == "modified_competition":
@@ -114,8 +111,7 @@ class Model:
                 rank = 1 + len({s for s in scores if s > score})
             else:
                 rank = position
-            last = self.last_activity.get(key, {}).get(customer)
-            result.append((rank, customer, score, last))
+            result.append((rank, customer, score, reached))
         return result
 
     # -- operations -------------------------------------------------------------------------
@@ -143,8 +139,10 @@ class Model:
                         self.write((spec.id, pid), customer, 0, entry.last)
 
     def activity(self, customer: int, value: int, at: datetime, event_id: str | None) -> Any:
-        if event_id is not None and self.seen.get(event_id, self.now) > self.now:
-            return "duplicate"
+        if event_id is not None and event_id in self.seen:
+            forget_at, payload = self.seen[event_id]
+            if forget_at > self.now:
+                return "duplicate" if payload == (customer, value, at) else EventIdConflict
         period = self.period_at(at)
         if period is not None and self.now >= period[3]:
             return PeriodClosed
@@ -152,7 +150,7 @@ class Model:
             return "counted"  # counted nowhere: not remembered
         if event_id is not None:
             # remembered until one period's length after the period closes
-            self.seen[event_id] = period[3] + (period[3] - period[2])
+            self.seen[event_id] = (period[3] + (period[3] - period[2]), (customer, value, at))
         pid = period[0]
         for spec in self.targets:
             if not spec.streak:
@@ -394,7 +392,7 @@ def test_loyalty_matches_the_model(
             try:
                 result = engine.record_activity(ORG, customer, "m", value, at=at, event_id=event_id)
             except RankcoreError as error:
-                assert isinstance(error, PeriodClosed) and expected is PeriodClosed
+                assert type(error) is expected, (error, expected)
             else:
                 assert result.duplicate == (expected == "duplicate"), expected
         else:

@@ -639,3 +639,17 @@ def test_a_hand_built_late_request_is_refused_when_run() -> None:
         replayer.step(step)
     with pytest.raises(ScenarioError, match=r"^steps\[2\]\.at: "):
         replayer.step(Step(2, scenario.start, scenario.steps[2].action))
+
+
+def test_a_connection_listed_before_the_org_it_names_still_links_both_ways() -> None:
+    """Connections go both ways: the file may list one on either org, even the first."""
+    document = world()
+    document["orgs"] = [
+        {"id": 1, "timezone": "UTC", "connected": [2]},
+        {"id": 2, "timezone": "UTC"},
+        {"id": 3, "timezone": "UTC", "connected": [1, 3, 99]},  # itself, and no org 99
+    ]
+    replayer = Replayer(load(document))
+    engine = replayer.build()
+    links = {org: engine.org(org).connected for org in (1, 2, 3)}  # type: ignore[union-attr]
+    assert links == {1: {2, 3}, 2: {1}, 3: {1}}

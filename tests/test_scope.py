@@ -25,9 +25,9 @@ T0 = datetime(2024, 3, 1, tzinfo=UTC)
 
 def _tenants() -> Tenants:
     tenants = Tenants()
-    tenants.add(1, connected=[2, 3])
     tenants.add(2)
     tenants.add(3)
+    tenants.add(1, connected=[2, 3])
     tenants.add(4)
     return tenants
 
@@ -79,7 +79,8 @@ def _build(n: int, links: list[tuple[int, int]]) -> Engine:
     engine = Engine(clock=ManualClock(T0 + timedelta(hours=1)))
     for org in range(1, n + 1):
         connected = [b for a, b in links if a == org] + [a for a, b in links if b == org]
-        engine.add_org(org, "UTC", connected=[o for o in connected if o != org])
+        # an org names only orgs already registered; the later one completes each link
+        engine.add_org(org, "UTC", connected=[o for o in connected if o < org])
     for org in range(1, n + 1):
         engine.add_customer(org, 1, first_name=f"one-of-{org}")
         engine.add_customer(org, 10 * org)

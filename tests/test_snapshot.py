@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rankcore import Engine, ManualClock, RankcoreError, SystemClock
+from rankcore import Engine, ManualClock, PersistenceError, RankcoreError, SystemClock
 from rankcore.api import Request, handle
 from rankcore.persistence.errors import SnapshotCorrupted, SnapshotError, SnapshotVersionError
 from rankcore.persistence.snapshot import decode_snapshot, encode_snapshot
@@ -31,8 +31,8 @@ def small_world(**engine_args: Any) -> Engine:
     periods, a milestone (ordinal ties), a streak (explicit enrollment, dense) and a campaign
     of org 1 with daily intervals and reward brackets; customers 1-6."""
     engine = Engine(clock=ManualClock(T0), seed=3, **engine_args)
+    engine.add_org(2, "Europe/London")  # an org names only orgs already registered
     engine.add_org(1, "Asia/Kolkata", connected=[2])
-    engine.add_org(2, "Europe/London")
     engine.create_target_group(1, 10, "group")
     for day in range(3):
         engine.add_period(
@@ -194,7 +194,7 @@ def test_saving_twice_gives_identical_bytes_and_the_format_is_documented_json(
     assert meta["length"] == len(body)
     state = json.loads(body)
     assert set(state) == {"engine", "tenants", "campaigns", "loyalty"}
-    assert state["tenants"][0] == [1, "Asia/Kolkata", True, [2]]
+    assert state["tenants"][1] == [1, "Asia/Kolkata", True, [2]]
 
 
 def test_every_board_keeps_reached_at_times_and_arrival_order(tmp_path: Path) -> None:
@@ -306,7 +306,7 @@ def test_a_crash_during_save_leaves_the_previous_snapshot(
         raise OSError("disk on fire")
 
     monkeypatch.setattr("rankcore.persistence.snapshot.os.replace", crash)
-    with pytest.raises(OSError, match="disk on fire"):
+    with pytest.raises(PersistenceError, match=f"{saved.name}'.*disk on fire"):
         engine.save(saved)
     assert saved.read_bytes() == before
     assert [p.name for p in saved.parent.iterdir()] == [saved.name]  # no temporary left

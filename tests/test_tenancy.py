@@ -8,11 +8,13 @@ from rankcore import InvalidArgument, InvalidArgumentType
 from rankcore.tenancy import Tenants
 
 
-def test_connections_go_both_ways_even_when_declared_before_the_other_org() -> None:
+def test_connections_go_both_ways_and_name_registered_orgs_only() -> None:
     tenants = Tenants()
-    tenants.add(1, "Asia/Kolkata", connected=[2])  # 2 does not exist yet
-    assert not tenants.connected(1, 2)
+    with pytest.raises(InvalidArgument, match="not registered"):
+        tenants.add(1, "Asia/Kolkata", connected=[2])  # 2 does not exist yet
+    assert len(tenants) == 0
     tenants.add(2)
+    tenants.add(1, "Asia/Kolkata", connected=[2, 1])  # naming itself is ignored
     tenants.add(3, connected=[1])
     assert tenants.connected(1, 2) and tenants.connected(2, 1)
     assert tenants.connected(1, 3) and tenants.connected(3, 1)

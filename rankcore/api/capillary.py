@@ -7,29 +7,37 @@ in the order of Capillary's samples.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Final
 
 from rankcore.api.http import JSON, Request, Response
-from rankcore.api.params import BadParameter, json_int, org_list, path_int, query_int
+from rankcore.api.jsontext import ExactNumber, echo
+from rankcore.api.params import BadParameter, check, json_int, org_list, path_int, query_int
 from rankcore.engine import Engine
-from rankcore.errors import InvalidArgument, VendorError
+from rankcore.errors import InvalidArgument, InvalidArgumentType, VendorError
 from rankcore.loyalty import NOT_CAPTURED, CustomerProfile, Scope, ScopeKind
 from rankcore.loyalty.badges import BadgeGroup
 from rankcore.loyalty.views import TargetLeaderboard
+from rankcore.persistence.errors import JournalError
 
 __all__ = [
     "INVALID_INPUT",
     "OFFSET_WARNING",
     "SIZE_WARNING",
+    "UNAVAILABLE",
     "badge_group",
+    "capillary_timestamp",
     "enroll",
     "error",
     "leaderboard",
 ]
 
 INVALID_INPUT: Final = (300004, "Invalid input")
+UNAVAILABLE: Final = (503, "Service unavailable")
+"""A dead engine (its journal failed or was closed): status 503, with the status as code, as
+rankcore's 404, 405 and 500 answers on Capillary paths do (Capillary documents no such code)."""
 SIZE_WARNING: Final = "Page Size can not be more than 100, capping the page size to 100"
 OFFSET_WARNING: Final = "Page offset can not be in negative, fetching the first page by default"
 MAX_PAGE_SIZE: Final = 100
@@ -37,6 +45,12 @@ MAX_PAGE_LIMIT: Final = 100
 DEFAULT_PAGE_SIZE: Final = 10
 ERROR_STATUS: Final = 400
 """Capillary documents no HTTP status; rankcore answers every refusal with 400."""
+
+REFUSED: Final = (VendorError, InvalidArgument, InvalidArgumentType, JournalError)
+"""What an endpoint answers itself: domain refusals, bad input, a dead engine. Anything else
+escaping an endpoint is a bug, which the router logs and answers with a 500."""
+
+_LOG: Final = logging.getLogger("rankcore.api")
 
 
 def capillary_time(t: datetime) -> str:
@@ -80,23 +94,36 @@ def error(code: int, message: str, *, empty: JSON = None) -> JSON:
 
 def _scope(request: Request) -> Scope | int:
     """The request's data scope; the acting org's id alone stands for ``SELF``."""
-    kind = request.headers.get("DATA-SCOPE", "SELF").strip().upper() or "SELF"
-    if kind not in ScopeKind.__members__:
-        raise BadParameter(f"DATA-SCOPE must be SELF, OTHER or ALL, not {kind!r}")
-    if kind == "SELF":
+    kind = ScopeKind.parse(request.headers.get("DATA-SCOPE", "").strip() or "SELF", "DATA-SCOPE")
+    if kind is ScopeKind.SELF:
         return request.org
     return Scope(request.org, kind, org_list(request.headers.get("DATA-SCOPE-ORG")))
 
 
+def capillary_timestamp(seconds: float) -> ExactNumber:
+    """POSIX seconds as Capillary's badge groups print them: nine fractional digits,
+    ``1702963230.966423000``. Engine times have microseconds, so the last three are zeros."""
+    return ExactNumber(f"{seconds:.6f}000")
+
+
 def _refusal(exc: Exception, warnings: JSON, *, pagination: bool = False) -> Response:
+    """The endpoint's error envelope for ``exc``, one of :data:`REFUSED`. Capillary's
+    invalid-input error has no room to say which value was wrong: that goes to the
+    ``rankcore.api`` log at DEBUG level."""
+    status = ERROR_STATUS
     if isinstance(exc, VendorError):
         code, message = exc.code, exc.message
+    elif isinstance(exc, JournalError):
+        code, message = UNAVAILABLE
+        status = code
     else:
         code, message = INVALID_INPUT
+        if _LOG.isEnabledFor(logging.DEBUG):
+            _LOG.debug("invalid input: %s", echo(str(exc)))
     body = error(code, message, empty=warnings)
     if pagination:
         body = {"pagination": None, **body}
-    return Response(ERROR_STATUS, body)
+    return Response(status, body)
 
 
 # -- GET .../leaderboards/targetGroups/{targetGroup} ------------------------------------------
@@ -106,6 +133,7 @@ def leaderboard(engine: Engine, request: Request, group: str) -> Response:
     """Capillary's target leaderboard (seed 000)."""
     warnings: list[JSON] = []
     try:
+        check(request)
         group_id = path_int(group, "targetGroup")
         query = request.query
         target_id = query_int(query, "targetId")
@@ -135,7 +163,7 @@ def leaderboard(engine: Engine, request: Request, group: str) -> Response:
             offset=offset * size,
             limit=size * pages,
         )
-    except (VendorError, InvalidArgument) as exc:
+    except REFUSED as exc:
         return _refusal(exc, warnings, pagination=True)
     return Response(
         200,
@@ -180,6 +208,7 @@ def _board(board: TargetLeaderboard) -> JSON:
 def enroll(engine: Engine, request: Request, group: str, target: str) -> Response:
     """Capillary's enroll / re-enroll (seed 002): a JSON array of at most one record."""
     try:
+        check(request)
         group_id = path_int(group, "targetGroupId")
         target_id = path_int(target, "targetId")
         body = request.body
@@ -204,7 +233,7 @@ def enroll(engine: Engine, request: Request, group: str, target: str) -> Respons
             initial_balance=balance,
             reset_streak=reset,
         )
-    except (VendorError, InvalidArgument) as exc:
+    except REFUSED as exc:
         return _refusal(exc, None)
     return Response(200, {"data": customer_id, "errors": None, "warnings": None})
 
@@ -215,6 +244,7 @@ def enroll(engine: Engine, request: Request, group: str, target: str) -> Respons
 def badge_group(engine: Engine, request: Request) -> Response:
     """Capillary's create badge group (seed 003)."""
     try:
+        check(request)
         body = request.body
         if not isinstance(body, Mapping):
             raise BadParameter("the body must be a JSON object with name and rank")
@@ -223,7 +253,7 @@ def badge_group(engine: Engine, request: Request) -> Response:
             raise BadParameter("name must be a string")
         rank = json_int(body, "rank", required=False)
         group = engine.create_badge_group(_scope(request), name, rank, user=request.user)
-    except (VendorError, InvalidArgument) as exc:
+    except REFUSED as exc:
         return _refusal(exc, [])
     return Response(200, {"data": _badge(group), "errors": [], "warnings": []})
 
@@ -235,8 +265,8 @@ def _badge(group: BadgeGroup) -> JSON:
         "name": group.name,
         "rank": group.rank,
         "createdBy": group.created_by,
-        "createdOn": group.created_on,
+        "createdOn": capillary_timestamp(group.created_on),
         "lastUpdatedBy": group.last_updated_by,
-        "lastUpdatedOn": group.last_updated_on,
+        "lastUpdatedOn": capillary_timestamp(group.last_updated_on),
         "isActive": group.active,
     }

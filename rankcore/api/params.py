@@ -1,7 +1,8 @@
 """Reading request values strictly: query strings, header values and JSON body fields.
 
 Each reader returns the value or raises :class:`BadParameter` naming what was wrong; the
-endpoint turns that into its vendor's "invalid input" shape.
+endpoint turns that into its vendor's "invalid input" shape. :func:`check` is every
+endpoint's first step: it refuses what no endpoint can read.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ import re
 from collections.abc import Mapping
 from typing import Final
 
+from rankcore.api.http import Request
+from rankcore.api.jsontext import json_problem
 from rankcore.errors import InvalidArgument
 
-__all__ = ["BadParameter", "json_int", "org_list", "query_int"]
+__all__ = ["BadParameter", "check", "json_int", "org_list", "path_int", "query_int"]
 
 _INTEGER: Final = re.compile(r"[+-]?[0-9]+")
 _LONG_MAX: Final = 2**63 - 1
@@ -20,6 +23,23 @@ _LONG_MAX: Final = 2**63 - 1
 
 class BadParameter(InvalidArgument):
     """A request parameter is missing or malformed."""
+
+
+def check(request: Request) -> None:
+    """Refuse a request no endpoint can read: query parameters or headers that are not one
+    string per name, a principal (``org``, ``user``) that is not two integer ids, a body that
+    is not strict JSON (see :func:`~rankcore.api.jsontext.json_problem`). Raises
+    :class:`BadParameter` naming the first problem. O(size of the request)."""
+    for params in (request.query, request.headers):
+        if params.problems:
+            raise BadParameter(params.problems[0])
+    for name in ("org", "user"):
+        value = getattr(request, name)
+        if isinstance(value, bool) or not isinstance(value, int) or abs(value) > _LONG_MAX:
+            raise BadParameter(f"the acting {name} must be an integer id")
+    problem = json_problem(request.body)
+    if problem is not None:
+        raise BadParameter(problem)
 
 
 def _parse_int(text: str, name: str) -> int:

@@ -6,7 +6,11 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Final
 
+import attrs
+
 from rankcore.api.http import JSON, Request, Response
+from rankcore.api.jsontext import echo
+from rankcore.api.params import check
 from rankcore.campaigns import (
     Bracket,
     CampaignEntry,
@@ -16,11 +20,15 @@ from rankcore.campaigns import (
     SourceNotFound,
 )
 from rankcore.engine import Engine
-from rankcore.errors import InvalidArgument
+from rankcore.errors import InvalidArgument, InvalidArgumentType
+from rankcore.persistence.errors import JournalError
+from rankcore.validate import MAX_KEY_LENGTH, check_text
 
-__all__ = ["error", "leaderboard", "rehook_time"]
+__all__ = ["bad_request", "error", "leaderboard", "rehook_time", "unavailable"]
 
 _PAGE: Final = "page"
+_DETAILS_LIMIT: Final = 500
+"""Error details are cut beyond this (each piece of caller text in them is cut at 200)."""
 
 
 def rehook_time(t: datetime) -> str:
@@ -29,14 +37,15 @@ def rehook_time(t: datetime) -> str:
 
 
 def error(request: Request, status: int, key: str, message: str, details: str) -> Response:
-    """Rehook's error body."""
+    """Rehook's error body. ``details`` is bounded and cleaned (:func:`echo`): it may repeat
+    what the caller sent."""
     return Response(
         status,
         {
             "code": status,
             "key": key,
             "message": message,
-            "details": details,
+            "details": echo(details, _DETAILS_LIMIT),
             "request_id": request.request_id(),
         },
     )
@@ -57,27 +66,74 @@ def _optional(request: Request, name: str) -> str | None:
     return value if value else None
 
 
+def bad_request(request: Request, details: str) -> Response:
+    """Rehook's 400."""
+    return error(request, 400, "bad_request", "bad request", details)
+
+
+def unavailable(request: Request) -> Response:
+    """A dead engine (its journal failed or was closed). Rehook documents no such answer:
+    rankcore's is Rehook's error body with status 503 and key ``service_unavailable``."""
+    details = "the leaderboard service cannot answer now; try again later"
+    return error(request, 503, "service_unavailable", "Service unavailable", details)
+
+
+def _storable(key: str) -> bool:
+    """Whether the engine could hold ``key`` as a source or activity id. One it could not
+    (too long, a lone surrogate, blank) names nothing: it is unknown, not malformed."""
+    try:
+        check_text(key, "id", max_length=MAX_KEY_LENGTH, blank=False)
+    except InvalidArgument:
+        return False
+    return True
+
+
+def _not_found(request: Request, source_id: str) -> Response:
+    details = f"Cannot find customer with source id {echo(source_id)}"
+    return error(request, 404, "not_found", "Resource not found", details)
+
+
 def leaderboard(engine: Engine, request: Request, campaign_id: str) -> Response:
-    """GET ``/campaigns/leaderboards/{campaign_id}``."""
+    """GET ``/campaigns/leaderboards/{campaign_id}``.
+
+    Unknown ids get the seed's answers whatever they hold (any length, lone surrogates): an
+    unknown campaign the empty body with status 200, an unknown ``source_id`` the 404, an
+    unknown ``activity_id`` the empty interval; in that order, as the engine checks them.
+    What is repeated of the caller's text is bounded (:func:`echo`).
+    """
+    try:
+        check(request)
+    except InvalidArgument as exc:
+        return bad_request(request, str(exc))
     page = _page(request)
     if page is None:
-        return error(request, 400, "bad_request", "bad request", "page must be a positive integer")
+        return bad_request(request, "page must be a positive integer")
     source_id = _optional(request, "source_id")
+    activity_id = _optional(request, "activity_id")
+    known_source = source_id is None or _storable(source_id)
+    known_activity = activity_id is None or _storable(activity_id)
     try:
         board = engine.campaign_leaderboard(
             request.org,
             campaign_id,
-            activity_id=_optional(request, "activity_id"),
+            activity_id=activity_id if known_activity else None,
             page=page,
-            source_id=source_id,
+            source_id=source_id if known_source else None,
         )
     except CampaignNotFound:
         return Response(200, _unknown_campaign(page))
     except SourceNotFound:
-        details = f"Cannot find customer with source id {source_id}"
-        return error(request, 404, "not_found", "Resource not found", details)
-    except InvalidArgument as exc:
-        return error(request, 400, "bad_request", "bad request", str(exc))
+        return _not_found(request, source_id or "")
+    except (InvalidArgument, InvalidArgumentType) as exc:
+        return bad_request(request, str(exc))
+    except JournalError:
+        return unavailable(request)
+    if not known_source:
+        return _not_found(request, source_id or "")
+    if not known_activity:  # the engine's answer for an activity id that names no interval
+        board = attrs.evolve(
+            board, interval=None, participants=0, reward_given=False, entries=(), me=None
+        )
     return Response(200, _body(board, source_id))
 
 

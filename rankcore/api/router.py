@@ -2,23 +2,39 @@
 
 No sockets and no framework: an HTTP server, the scenario replayer and the tests all call
 :func:`handle`. It matches the path against the four vendor routes and hands the request to
-the endpoint, which answers in its vendor's shape. Unknown paths get 404 and known paths with
-another method 405, each in the shape of the path's vendor family (Capillary for
-``/api_gateway/...`` and ``/v3.1/...``, Rehook otherwise). An exception that escapes an
-endpoint is a bug; it is answered with a 500 in the family's shape, never a traceback.
+the endpoint, which answers in its vendor's shape.
+
+Vendor families. A path whose first segment is ``api_gateway`` or ``v3.1``, in any ASCII case
+(``/API_GATEWAY/...``, ``/V3.1/...``), belongs to Capillary; every other path to Rehook.
+Routes themselves match exactly, case included, as Capillary's and Rehook's gateways route
+(``/API_GATEWAY/v1/badges/group`` is no route: a 404 in Capillary's shape); methods match in
+any case (``get`` is ``GET``).
+
+Answers the router gives itself, each in the path's family shape: 404 for an unknown path,
+405 for a known path with another method, 400 "invalid input" for a rankcore bad-input error
+(:class:`~rankcore.errors.InvalidArgument`, :class:`~rankcore.errors.InvalidArgumentType`)
+that an endpoint let escape, 503 when the engine is dead (it raised
+:class:`~rankcore.persistence.errors.JournalError`: its journal failed or was closed). Any
+other exception escaping an endpoint is a bug: it is logged with its traceback on the
+``rankcore.api`` logger and answered with a 500, never a traceback. :func:`handle` itself
+never raises for any request content.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from typing import Final
 
 from rankcore.api import capillary, rehook
 from rankcore.api.http import Request, Response
+from rankcore.api.jsontext import echo
 from rankcore.engine import Engine
+from rankcore.errors import InvalidArgument, InvalidArgumentType
+from rankcore.persistence.errors import JournalError
 
-__all__ = ["ROUTES", "handle"]
+__all__ = ["ROUTES", "handle", "is_capillary"]
 
 Endpoint = Callable[..., Response]
 
@@ -38,16 +54,39 @@ ROUTES: Final[tuple[tuple[str, re.Pattern[str], Endpoint], ...]] = (
 )
 """``(method, path pattern, endpoint)``; the pattern's groups are the path parameters."""
 
+_CAPILLARY_ROOTS: Final = frozenset({"api_gateway", "v3.1"})
+_LOG: Final = logging.getLogger("rankcore.api")
 
-def _is_capillary(path: str) -> bool:
-    return path.startswith(("/api_gateway/", "/v3.1/"))
+
+def is_capillary(path: str) -> bool:
+    """Whether ``path`` (without its query string) is in Capillary's family: its first
+    segment is ``api_gateway`` or ``v3.1`` in any ASCII case. O(length of the path)."""
+    first = path.removeprefix("/").split("/", 1)[0]
+    return first.isascii() and first.lower() in _CAPILLARY_ROOTS
 
 
-def _failure(request: Request, status: int, message: str) -> Response:
-    if _is_capillary(request.path):
+def _failure(request: Request, path: str, status: int, detail: str = "") -> Response:
+    """The router's own answer ``status`` (400, 404, 405, 500 or 503) in the path's family;
+    ``detail`` says what was invalid (a 400 in Rehook's shape shows it)."""
+    if is_capillary(path):
+        if status == 400:
+            return Response(400, capillary.error(*capillary.INVALID_INPUT, empty=[]))
+        if status == 503:
+            return Response(503, capillary.error(*capillary.UNAVAILABLE, empty=[]))
+        message = {404: "Resource not found", 405: "Method not allowed"}.get(
+            status, "Internal error"
+        )
         return Response(status, capillary.error(status, message, empty=[]))
-    key = {404: "not_found", 405: "method_not_allowed"}.get(status, "internal_error")
-    return rehook.error(request, status, key, message, f"{request.method} {request.path}")
+    if status == 400:
+        return rehook.bad_request(request, detail or "the request is not valid")
+    if status == 503:
+        return rehook.unavailable(request)
+    key, message = {
+        404: ("not_found", "Resource not found"),
+        405: ("method_not_allowed", "Method not allowed"),
+    }.get(status, ("internal_error", "Internal error"))
+    details = f"{echo(request.method)} {echo(request.path)}"
+    return rehook.error(request, status, key, message, details)
 
 
 def handle(engine: Engine, request: Request) -> Response:
@@ -64,8 +103,18 @@ def handle(engine: Engine, request: Request) -> Response:
             continue
         try:
             return endpoint(engine, request, *(group or "" for group in match.groups()))
-        except Exception:  # a bug: answer in the vendor's shape rather than crash the caller
-            return _failure(request, 500, "Internal error")
+        except JournalError:
+            return _failure(request, path, 503)
+        except (InvalidArgument, InvalidArgumentType) as exc:
+            return _failure(request, path, 400, str(exc))
+        except Exception:  # a bug: log it, answer in the vendor's shape, never crash the caller
+            _LOG.exception(
+                "%s %s (request %s) failed; answered 500",
+                echo(method),
+                echo(path),
+                request.request_id(),
+            )
+            return _failure(request, path, 500)
     if allowed:
-        return _failure(request, 405, "Method not allowed")
-    return _failure(request, 404, "Resource not found")
+        return _failure(request, path, 405)
+    return _failure(request, path, 404)

@@ -7,11 +7,13 @@ The engine drives :class:`~rankcore.campaigns.book.CampaignBook`; users reach it
 from __future__ import annotations
 
 from rankcore.campaigns.brackets import NO_REWARD, Bracket
+from rankcore.campaigns.campaign import EVENT_ID_WINDOW
 from rankcore.campaigns.errors import (
     AwardIntervalClosed,
     AwardIntervalNotStarted,
     AwardOutsideCampaign,
     AwardRefused,
+    AwardTooLate,
     CampaignExists,
     CampaignNotFound,
     RehookError,
@@ -31,6 +33,7 @@ from rankcore.campaigns.views import (
 
 __all__ = [
     "DISPLAY_END_OFFSET",
+    "EVENT_ID_WINDOW",
     "NO_REWARD",
     "PAGE_SIZE",
     "AwardIntervalClosed",
@@ -38,6 +41,7 @@ __all__ = [
     "AwardOutsideCampaign",
     "AwardRefused",
     "AwardResult",
+    "AwardTooLate",
     "Bracket",
     "CampaignEntry",
     "CampaignExists",

@@ -16,15 +16,16 @@ import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from rankcore.campaigns.brackets import Bracket, RewardTable
-from rankcore.campaigns.campaign import Campaign, IntervalState
+from rankcore.campaigns.campaign import Campaign, IntervalState, Remembered
 from rankcore.campaigns.errors import (
     AwardIntervalClosed,
     AwardIntervalNotStarted,
     AwardOutsideCampaign,
+    AwardTooLate,
     CampaignExists,
     CampaignNotFound,
     SourceNotFound,
@@ -38,7 +39,7 @@ from rankcore.campaigns.views import (
     CampaignLeaderboard,
     IntervalInfo,
 )
-from rankcore.errors import InvalidArgument, InvalidArgumentType
+from rankcore.errors import EventIdConflict, InvalidArgument, InvalidArgumentType
 from rankcore.ids import IdGenerator
 from rankcore.persistence.codec import decode_time, encode_time
 from rankcore.ranking.keys import check_score
@@ -48,40 +49,29 @@ from rankcore.ranking.standing import Score
 from rankcore.tenancy import Org, Tenants
 from rankcore.timeline.clock import require_aware
 from rankcore.timeline.recurrence import Interval, Recurrence, Schedule
+from rankcore.validate import (
+    MAX_KEY_LENGTH,
+    check_event_id,
+    check_id,
+    check_text,
+    fingerprint,
+    same_event,
+    saved_fingerprint,
+    show,
+)
 
 __all__ = ["CampaignBook"]
 
 CAMPAIGN_PREFIX: Final = "camp_"
 ACTIVITY_PREFIX: Final = "ldac_"
 ID_LENGTH: Final = 21
-MAX_TEXT: Final = 256
-"""The longest source id or event id accepted."""
 
 _CAMPAIGN_ID = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 
 
-def _text(value: object, name: str) -> str:
-    if not isinstance(value, str):
-        raise InvalidArgumentType(f"{name} must be a string, not {type(value).__name__}")
-    if not value or len(value) > MAX_TEXT:
-        raise InvalidArgument(f"{name} must have 1 to {MAX_TEXT} characters, got {len(value)}")
-    return value
-
-
-_E = TypeVar("_E", Order, TiePolicy)
-
-
-def _enum(kind: type[_E], value: object, name: str) -> _E:
-    if isinstance(value, kind):
-        return value
-    if isinstance(value, str):
-        try:
-            return kind(value)
-        except ValueError:
-            pass
-        allowed = ", ".join(repr(member.value) for member in kind)
-        raise InvalidArgument(f"{name} must be one of {allowed}, got {value!r}")
-    raise InvalidArgumentType(f"{name} must be a {kind.__name__}, not {type(value).__name__}")
+def _key(value: object, name: str) -> str:
+    """A source id or activity id: text of 1 to 256 characters, not blank."""
+    return check_text(value, name, max_length=MAX_KEY_LENGTH, blank=False)
 
 
 class CampaignBook:
@@ -94,6 +84,9 @@ class CampaignBook:
         self._sources: dict[int, set[str]] = {}
         self._due: list[tuple[datetime, int, str]] = []
         self._ticket = itertools.count()
+        # Remembered event ids to forget once their award time falls out of the campaign's
+        # window: (award time + window, ticket, campaign id, event id, record).
+        self._forget: list[tuple[datetime, int, str, str, Remembered]] = []
 
     # -- commands -----------------------------------------------------------------------------
 
@@ -123,16 +116,12 @@ class CampaignBook:
         if not tenant.leaderboards:
             raise InvalidArgument(f"leaderboards are disabled for org {org}")
         schedule = Schedule.of(recurrence, start, end, tenant.zone)
-        order = _enum(Order, order, "order")
-        ties = _enum(TiePolicy, ties, "ties")
+        order = Order.parse(order, "order")
+        ties = TiePolicy.parse(ties, "ties")
         table = RewardTable(brackets, order)
         if retention is not None:
-            if isinstance(retention, bool) or not isinstance(retention, int):
-                raise InvalidArgumentType(
-                    f"retention must be an int or None, not {type(retention).__name__}"
-                )
-            if retention < 0:
-                raise InvalidArgument(f"retention must not be negative, got {retention}")
+            retention = check_id(retention, "retention")
+        given = _activity_ids(activity_ids)  # checked before any id is generated
         if campaign_id is None:
             campaign_id = self._ids.token(CAMPAIGN_PREFIX, ID_LENGTH)
             while campaign_id in self._campaigns:
@@ -144,11 +133,11 @@ class CampaignBook:
                 )
             if _CAMPAIGN_ID.fullmatch(campaign_id) is None:
                 raise InvalidArgument(
-                    f"campaign_id {campaign_id!r} must be 1 to 64 letters, digits, '_', '.' or '-'"
+                    f"campaign_id {show(campaign_id)} must be 1 to 64 letters, digits,"
+                    " '_', '.' or '-'"
                 )
             if campaign_id in self._campaigns:
                 raise CampaignExists(f"campaign {campaign_id!r} already exists")
-        given = _activity_ids(activity_ids)
         info = CampaignInfo(
             id=campaign_id,
             org=org,
@@ -171,7 +160,7 @@ class CampaignBook:
         """Register a customer's ``source_id`` with tenant ``org``; returns whether it was new.
         O(1)."""
         self._org(org)
-        source_id = _text(source_id, "source_id")
+        source_id = _key(source_id, "source_id")
         known = self._sources.setdefault(org, set())
         if source_id in known:
             return False
@@ -185,27 +174,49 @@ class CampaignBook:
         points: Score,
         at: datetime | None,
         *,
-        event_id: str | None = None,
+        event_id: str | int | None = None,
         org: int | None = None,
         now: datetime,
     ) -> AwardResult:
         """Add ``points`` to ``source_id`` in the interval of ``campaign_id`` containing ``at``
         (default ``now``), registering the source id with the campaign's tenant if new.
 
-        An ``event_id`` already counted for this campaign changes nothing and the result says
-        ``duplicate``. Points for an interval that has closed, that has not started, or for a
-        time outside the campaign are refused (:class:`AwardRefused`); every check comes
-        before any change. O(log n) for n participants in the interval.
+        Refused, changing nothing: points for an interval that has closed, that has not
+        started, or for a time outside the campaign (:class:`AwardRefused`); an ``at`` later
+        than ``now`` (:class:`~rankcore.InvalidArgument`); and an ``at`` more than the
+        campaign's window behind ``now`` (:class:`AwardTooLate`). The window
+        (:data:`~rankcore.campaigns.campaign.EVENT_ID_WINDOW`) is 2 days for daily
+        campaigns, 8 days for weekly, 32 days for monthly (each longer than any interval,
+        so an award for the open interval is never too late) and 1 day for
+        ``campaign_duration``.
+
+        ``event_id`` (a str, or an int meaning its decimal string) is an idempotency key
+        per campaign: the same event again (same source id and points, and no ``at`` or the
+        same instant) changes nothing and the result says ``duplicate``; the id reused for
+        another payload raises :class:`~rankcore.errors.EventIdConflict`. An id is
+        remembered while its interval is open and until the next one closes, and never
+        after its award time falls more than the window behind the clock; a retry that
+        comes later with its own time is refused (closed interval, or too late), so an
+        event is never counted twice. O(log n) for n participants in the interval.
         """
         campaign = self._campaign(campaign_id, org)
-        source_id = _text(source_id, "source_id")
+        source_id = _key(source_id, "source_id")
         points = check_score(points, "points")
+        given = at
         at = now if at is None else require_aware(at, "at")
-        if event_id is not None:
-            event_id = _text(event_id, "event_id")
-            seen = campaign.seen.get(event_id)
+        key = None if event_id is None else check_event_id(event_id)
+        digest = 0
+        if key is not None:
+            digest = fingerprint(source_id, points)
+            seen = campaign.seen.get(key)
             if seen is not None:
-                landed, original = seen
+                if not same_event(seen.fingerprint, seen.at, digest, given):
+                    raise EventIdConflict(
+                        f"event_id {key!r} was already counted in campaign {campaign.info.id!r}"
+                        " for another award (source id, points or at differ); an event id"
+                        " names one event"
+                    )
+                landed, original = seen.state, seen.source_id
                 return AwardResult(
                     campaign.info.id,
                     original,
@@ -217,25 +228,41 @@ class CampaignBook:
         state = campaign.open
         if state is None or not state.span.start <= at < state.span.end:
             raise self._refusal(campaign, at)
+        if at > now:
+            raise InvalidArgument(
+                f"at ({at.isoformat()}) is later than the engine's time ({now.isoformat()})"
+            )
+        if at < now - campaign.window:
+            raise AwardTooLate(
+                f"at={at.isoformat()} is more than {campaign.window} behind the engine's time"
+                f" ({now.isoformat()}), the event-id window of campaign {campaign.info.id!r}",
+                campaign_id=campaign.info.id,
+                at=at,
+            )
         board = state.board
         if board is None:
             board = Leaderboard(campaign.info.order, campaign.info.ties)
         standing = board.incr(source_id, points, at)  # may refuse (the new score): no change
         state.board = board
         self._sources.setdefault(campaign.info.org, set()).add(source_id)
-        if event_id is not None:
-            campaign.seen[event_id] = (state, source_id)
-            state.event_ids.append(event_id)
+        if key is not None:
+            self._remember(campaign, key, Remembered(state, source_id, digest, at))
         return AwardResult(
             campaign.info.id, source_id, state.activity_id, state.span.sequence, False, standing
         )
 
     def close_due(self, now: datetime) -> list[IntervalClosed]:
         """Open every interval that has started by ``now`` and close every one that has ended
-        (``end <= now``); returns the closings in the order the intervals ended.
+        (``end <= now``); returns the closings in the order the intervals ended. Forgets
+        the event ids whose award time is more than their campaign's window behind ``now``.
 
-        O(1) when nothing is due; O(log c + payouts) per interval opened or closed.
+        O(1) when nothing is due; O(log c + payouts) per interval opened or closed, O(log m)
+        per event id forgotten.
         """
+        forget = self._forget
+        while forget and forget[0][0] < now:
+            _, _, campaign_id, event_id, record = heapq.heappop(forget)
+            self._campaigns[campaign_id].forget_id(event_id, record)
         events: list[IntervalClosed] = []
         due = self._due
         while due and due[0][0] <= now:
@@ -305,7 +332,7 @@ class CampaignBook:
         """The payouts of a closed interval; ``()`` while it is open (nothing given yet),
         ``None`` if there is no such interval. O(payouts)."""
         campaign = self._campaign(campaign_id, org)
-        state = campaign.intervals.get(_text(activity_id, "activity_id"))
+        state = campaign.intervals.get(_key(activity_id, "activity_id"))
         return None if state is None else state.payouts
 
     def leaderboard(
@@ -368,8 +395,15 @@ class CampaignBook:
             if campaign.info.id in book._campaigns or campaign.info.org not in tenants:
                 raise ValueError(f"malformed campaign {campaign.info.id!r}")
             book._campaigns[campaign.info.id] = campaign
+        for campaign in book._campaigns.values():
+            for event_id, record in campaign.seen.items():
+                at = record.state.span.end if record.at is None else record.at
+                book._forget.append(
+                    (at + campaign.window, next(book._ticket), campaign.info.id, event_id, record)
+                )
+        heapq.heapify(book._forget)
         for org, source_ids in state["sources"]:
-            book._sources[org] = {_text(s, "source_id") for s in source_ids}
+            book._sources[org] = {_key(s, "source_id") for s in source_ids}
         for ticket, (t, cid) in enumerate(state["due"]):
             if cid not in book._campaigns:
                 raise ValueError(f"unknown campaign {cid!r} in the due list")
@@ -380,9 +414,18 @@ class CampaignBook:
 
     # -- internals ----------------------------------------------------------------------------
 
+    def _remember(self, campaign: Campaign, event_id: str, record: Remembered) -> None:
+        """Remember ``event_id`` until its interval's successor closes or its award time
+        falls out of the campaign's window. O(log m) for m remembered ids."""
+        assert record.at is not None
+        campaign.remember(event_id, record)
+        heapq.heappush(
+            self._forget,
+            (record.at + campaign.window, next(self._ticket), campaign.info.id, event_id, record),
+        )
+
     def _org(self, org: int) -> Org:
-        if isinstance(org, bool) or not isinstance(org, int):
-            raise InvalidArgumentType(f"org must be an int, not {type(org).__name__}")
+        org = check_id(org, "org")
         tenant = self._tenants.get(org)
         if tenant is None:
             raise InvalidArgument(f"org {org} is not registered")
@@ -393,20 +436,22 @@ class CampaignBook:
             raise InvalidArgumentType(
                 f"campaign_id must be a string, not {type(campaign_id).__name__}"
             )
+        if org is not None:
+            org = check_id(org, "org")
         campaign = self._campaigns.get(campaign_id)
         if campaign is None or (org is not None and campaign.info.org != org):
             raise CampaignNotFound(campaign_id)
         return campaign
 
     def _known_source(self, campaign: Campaign, source_id: str) -> str:
-        source_id = _text(source_id, "source_id")
+        source_id = _key(source_id, "source_id")
         if source_id not in self._sources.get(campaign.info.org, ()):
             raise SourceNotFound(source_id)
         return source_id
 
     @staticmethod
     def _activity(activity_id: str | None) -> str | None:
-        return None if activity_id is None else _text(activity_id, "activity_id")
+        return None if activity_id is None else _key(activity_id, "activity_id")
 
     @staticmethod
     def _offset(page: int) -> int:
@@ -460,7 +505,7 @@ def _span_state(span: Interval) -> list[object]:
 
 def _span_from(value: list[Any]) -> Interval:
     sequence, start, end = value
-    return Interval(sequence, decode_time(start), decode_time(end))
+    return Interval(check_id(sequence, "sequence"), decode_time(start), decode_time(end))
 
 
 def _campaign_state(campaign: Campaign) -> dict[str, object]:
@@ -476,7 +521,7 @@ def _campaign_state(campaign: Campaign) -> dict[str, object]:
                 "board": None if state.board is None else state.board.to_state(),
                 "closed": state.closed,
                 "payouts": [[p.source_id, p.rank, p.points, p.reward_value] for p in state.payouts],
-                "events": [[e, campaign.seen[e][1]] for e in state.event_ids],
+                "events": [_remembered_state(e, campaign.seen[e]) for e in state.event_ids],
             }
         )
     return {
@@ -503,11 +548,11 @@ def _activity_ids(values: object) -> list[str]:
     """Checked activity ids for a campaign's first intervals: distinct, each like a campaign id."""
     if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
         raise InvalidArgumentType("activity_ids must be a sequence of strings")
-    ids = [_text(value, "each of activity_ids") for value in values]
+    ids = [_key(value, "each of activity_ids") for value in values]
     for value in ids:
         if _CAMPAIGN_ID.fullmatch(value) is None:
             raise InvalidArgument(
-                f"activity id {value!r} must be 1 to 64 letters, digits, '_', '.' or '-'"
+                f"activity id {show(value)} must be 1 to 64 letters, digits, '_', '.' or '-'"
             )
     if len(set(ids)) != len(ids):
         raise InvalidArgument("activity_ids must be distinct")
@@ -531,7 +576,7 @@ def _campaign_from(item: dict[str, Any]) -> Campaign:
         brackets=table.brackets,
         order=order,
         ties=TiePolicy(item["ties"]),
-        retention=item["retention"],
+        retention=None if item["retention"] is None else check_id(item["retention"], "retention"),
     )
     campaign = Campaign(info, schedule, table)
     for value in item["intervals"]:
@@ -540,9 +585,11 @@ def _campaign_from(item: dict[str, Any]) -> Campaign:
         state.board = None if board is None else Leaderboard.from_state(board)
         state.closed = bool(value["closed"])
         state.payouts = tuple(Payout(s, r, check_score(p), w) for s, r, p, w in value["payouts"])
-        for event_id, source_id in value["events"]:
-            state.event_ids.append(event_id)
-            campaign.seen[event_id] = (state, source_id)
+        for row in value["events"]:
+            event_id, record = _remembered_from(row, state)
+            if event_id in campaign.seen:
+                raise ValueError(f"event id {event_id!r} is remembered twice")
+            campaign.remember(event_id, record)
         campaign.intervals[state.activity_id] = state
     if item["open"] is not None:
         campaign.open = campaign.intervals[item["open"]]
@@ -550,6 +597,21 @@ def _campaign_from(item: dict[str, Any]) -> Campaign:
         campaign.grace = campaign.intervals.get(item["grace"])
     last = item["last_span"]
     campaign.last_span = None if last is None else _span_from(last)
-    campaign.closed_count = item["closed_count"]
+    campaign.closed_count = check_id(item["closed_count"], "closed_count")
     campaign.given_ids = _activity_ids(item.get("given_ids", ()))
     return campaign
+
+
+def _remembered_state(event_id: str, record: Remembered) -> list[object]:
+    at = None if record.at is None else encode_time(record.at)
+    return [event_id, record.source_id, record.fingerprint, at]
+
+
+def _remembered_from(row: list[Any], state: IntervalState) -> tuple[str, Remembered]:
+    """A remembered event id from its saved row; rows of older versions (``[event id,
+    source id]``) have no fingerprint and match any retry."""
+    event_id, source_id, *payload = row
+    digest, at = payload if payload else (None, None)
+    when = None if at is None else decode_time(at)
+    record = Remembered(state, _key(source_id, "source_id"), saved_fingerprint(digest), when)
+    return check_event_id(event_id), record

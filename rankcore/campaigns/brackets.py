@@ -21,6 +21,7 @@ from rankcore.errors import InvalidArgument, InvalidArgumentType
 from rankcore.ranking.keys import check_score
 from rankcore.ranking.policy import Order
 from rankcore.ranking.standing import Score
+from rankcore.validate import MAX_KEY_LENGTH, check_text
 
 __all__ = ["NO_REWARD", "Bracket", "RewardTable"]
 
@@ -64,13 +65,12 @@ class Bracket:
 
     def __attrs_post_init__(self) -> None:
         first, last = _parse_position(self.position)
-        if not isinstance(self.reward_value, str):
-            raise InvalidArgumentType(
-                f"reward_value of bracket {self.position!r} must be a string such as '30', "
-                f"not {type(self.reward_value).__name__}"
-            )
-        if not self.reward_value:
-            raise InvalidArgument(f"reward_value of bracket {self.position!r} must not be empty")
+        check_text(
+            self.reward_value,
+            f"reward_value of bracket {self.position!r}",
+            max_length=MAX_KEY_LENGTH,
+            blank=False,
+        )
         if self.minimum is not None:
             check_score(self.minimum, f"minimum of bracket {self.position!r}")
         object.__setattr__(self, "first", first)

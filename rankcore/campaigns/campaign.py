@@ -5,7 +5,10 @@ Plain, inspectable structures; no locking and no clock (the service passes ``now
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timedelta
+from types import MappingProxyType
+from typing import Final
 
 from rankcore.campaigns.brackets import RewardTable
 from rankcore.campaigns.events import IntervalClosed, Payout
@@ -17,9 +20,25 @@ from rankcore.campaigns.views import (
 )
 from rankcore.ranking.leaderboard import Leaderboard
 from rankcore.ranking.policy import TiePolicy
-from rankcore.timeline.recurrence import Interval, Schedule
+from rankcore.timeline.recurrence import Interval, Recurrence, Schedule
 
-__all__ = ["Campaign", "IntervalState"]
+__all__ = ["EVENT_ID_WINDOW", "Campaign", "IntervalState", "Remembered"]
+
+EVENT_ID_WINDOW: Final[Mapping[Recurrence, timedelta]] = MappingProxyType(
+    {
+        Recurrence.DAILY: timedelta(days=2),
+        Recurrence.WEEKLY: timedelta(days=8),
+        Recurrence.MONTHLY: timedelta(days=32),
+        Recurrence.CAMPAIGN_DURATION: timedelta(days=1),
+    }
+)
+"""How far behind the engine's time an award may be stamped, and so how long its event id
+is remembered at most, per recurrence.
+
+A recurring campaign's window is longer than any of its intervals (DST days included), so
+an award for the open interval is never too late; a ``campaign_duration`` campaign has one
+interval as long as the campaign, so its window (one day) is what bounds the memory.
+"""
 
 _COMPETITION = TiePolicy.COMPETITION
 _CHUNK = 256
@@ -27,7 +46,8 @@ _CHUNK = 256
 
 class IntervalState:
     """One interval: its span, its leaderboard (created on the first award), whether it has
-    closed, its payouts once closed, and the event ids counted in it."""
+    closed, its payouts once closed, and the event ids counted in it that are remembered
+    (an ordered set, kept in step with :attr:`Campaign.seen`)."""
 
     __slots__ = ("activity_id", "board", "closed", "event_ids", "payouts", "span")
 
@@ -37,10 +57,29 @@ class IntervalState:
         self.board: Leaderboard | None = None
         self.closed = False
         self.payouts: tuple[Payout, ...] = ()
-        self.event_ids: list[str] = []
+        self.event_ids: dict[str, None] = {}
 
     def __len__(self) -> int:
         return 0 if self.board is None else len(self.board)
+
+
+class Remembered:
+    """A remembered event id: the interval it counted in, the source id, the payload's
+    fingerprint (``None``: saved by an older version) and the instant it counted at."""
+
+    __slots__ = ("at", "fingerprint", "source_id", "state")
+
+    def __init__(
+        self,
+        state: IntervalState,
+        source_id: str,
+        fingerprint: int | None,
+        at: datetime | None,
+    ) -> None:
+        self.state = state
+        self.source_id = source_id
+        self.fingerprint = fingerprint
+        self.at = at
 
 
 class Campaign:
@@ -58,6 +97,7 @@ class Campaign:
         "schedule",
         "seen",
         "table",
+        "window",
     )
 
     def __init__(self, info: CampaignInfo, schedule: Schedule, table: RewardTable) -> None:
@@ -70,9 +110,11 @@ class Campaign:
         """The interval taking points now, if any."""
         self.last_span: Interval | None = None
         """The span of the latest interval opened (kept even if retention dropped it)."""
-        self.seen: dict[str, tuple[IntervalState, str]] = {}
-        """Remembered event ids -> (interval, source id): those of the open interval and of
-        the last closed one, if retained (see :meth:`close_open`)."""
+        self.seen: dict[str, Remembered] = {}
+        """Remembered event ids: those of the open interval and of the last closed one, if
+        retained (see :meth:`close_open`), and at most :attr:`window` behind the clock."""
+        self.window: timedelta = EVENT_ID_WINDOW[info.recurrence]
+        """How far behind the clock an award may be stamped (:data:`EVENT_ID_WINDOW`)."""
         self.grace: IntervalState | None = None
         """The last closed interval, whose event ids are remembered until the next closes."""
         self.closed_count = 0
@@ -101,9 +143,11 @@ class Campaign:
         """Close the open interval: freeze it, compute its payouts, apply retention.
 
         Event ids are remembered (a retry is a ``duplicate``) while their interval is open
-        and until the *next* interval closes; then they are forgotten, which bounds the memory
-        to two intervals' worth. A forgotten event's retry with its own time is refused (its
-        interval is closed), so it is never counted twice.
+        and until the *next* interval closes, and never once their award time is more than
+        :attr:`window` behind the clock (the book forgets those); so memory holds at most two
+        intervals', and at most one window's, worth of ids. A forgotten event's retry with
+        its own time is refused (its interval is closed, or it is too late), so it is never
+        counted twice.
         O(log n + k) for k participants rewarded (ties at the last rewarded rank included).
         """
         state = self.open
@@ -138,13 +182,23 @@ class Campaign:
                 self.forget(oldest)
         return event
 
+    def remember(self, event_id: str, record: Remembered) -> None:
+        """Remember ``event_id`` (not remembered yet) as ``record``. O(1)."""
+        self.seen[event_id] = record
+        record.state.event_ids[event_id] = None
+
+    def forget_id(self, event_id: str, record: Remembered) -> None:
+        """Forget ``event_id`` if it is still remembered as ``record``. O(1)."""
+        if self.seen.get(event_id) is record:
+            del self.seen[event_id]
+            del record.state.event_ids[event_id]
+
     def forget(self, state: IntervalState) -> None:
-        """Forget the event ids counted in ``state``. O(ids)."""
+        """Forget the event ids counted in ``state``. O(ids of ``state``)."""
         seen = self.seen
         for event_id in state.event_ids:
-            if seen.get(event_id, (None,))[0] is state:
-                del seen[event_id]
-        state.event_ids = []
+            del seen[event_id]
+        state.event_ids = {}
 
     # -- reads --------------------------------------------------------------------------------
 

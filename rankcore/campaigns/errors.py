@@ -16,6 +16,7 @@ __all__ = [
     "AwardIntervalNotStarted",
     "AwardOutsideCampaign",
     "AwardRefused",
+    "AwardTooLate",
     "CampaignExists",
     "CampaignNotFound",
     "RehookError",
@@ -84,3 +85,9 @@ class AwardIntervalClosed(AwardRefused):
 
 class AwardIntervalNotStarted(AwardRefused):
     """``at`` lies in an interval that the engine's clock has not reached yet."""
+
+
+class AwardTooLate(AwardRefused):
+    """``at`` lies further behind the engine's time than the campaign's event-id window
+    (see :meth:`~rankcore.Engine.award`): an event that late could be a retry whose id was
+    already forgotten, so it is refused rather than risk counting it twice."""

@@ -13,9 +13,9 @@ from typing import Any
 
 import attrs
 
-from rankcore.errors import InvalidArgumentType
 from rankcore.ids import IdGenerator
 from rankcore.loyalty.errors import BadgeGroupNameTaken, BadgeGroupRankMissing, InvalidInput
+from rankcore.validate import check_id, check_text
 
 __all__ = ["BadgeGroup", "BadgeGroups"]
 
@@ -49,20 +49,19 @@ class BadgeGroups:
 
         Raises :class:`InvalidInput` (300004) for a missing or blank name,
         :class:`BadgeGroupRankMissing` (732) for a missing rank and
-        :class:`BadgeGroupNameTaken` (733) for a name the org already uses. O(1).
+        :class:`BadgeGroupNameTaken` (733) for a name the org already uses. The name is text
+        of at most 1024 characters; the rank and the user id are ids (non-negative 64-bit
+        ints). O(1).
         """
         if name is None:
             raise InvalidInput("name is mandatory")
-        if not isinstance(name, str):
-            raise InvalidArgumentType(f"name must be a str, not {type(name).__name__}")
+        name = check_text(name, "name")
         if not name.strip():
             raise InvalidInput("name must not be blank")
         if rank is None:
             raise BadgeGroupRankMissing("rank is mandatory")
-        if isinstance(rank, bool) or not isinstance(rank, int):
-            raise InvalidArgumentType(f"rank must be an int, not {type(rank).__name__}")
-        if isinstance(user, bool) or not isinstance(user, int):
-            raise InvalidArgumentType(f"user must be an int user id, not {type(user).__name__}")
+        rank = check_id(rank, "rank")
+        user = check_id(user, "user")
         groups = self._by_org.setdefault(org, {})
         if name in groups:
             raise BadgeGroupNameTaken(f"org {org} already has a badge group named {name!r}")

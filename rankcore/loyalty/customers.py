@@ -14,6 +14,7 @@ from typing import Any, Final
 import attrs
 
 from rankcore.errors import InvalidArgument, InvalidArgumentType
+from rankcore.validate import check_id, check_text
 
 __all__ = [
     "NOT_CAPTURED",
@@ -21,7 +22,6 @@ __all__ = [
     "Customer",
     "CustomerProfile",
     "Customers",
-    "check_customer_id",
 ]
 
 NOT_CAPTURED: Final = "NOT-CAPTURED"
@@ -39,39 +39,39 @@ PROFILE_FIELDS: Final = (
 """The enrichment fields of a customer profile, in the order rankcore lists them."""
 
 
-def check_customer_id(value: object, name: str = "customer_id") -> int:
-    """Return ``value`` if it is a valid customer id (a non-negative ``int``), else raise."""
-    if type(value) is not int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise InvalidArgumentType(f"{name} must be an int, not {type(value).__name__}")
-        value = int(value)
-    if value < 0:
-        raise InvalidArgument(f"{name} must not be negative, got {value}")
+def _field(value: object) -> Any:
+    """A date becomes its ISO text; anything else is checked by :func:`_check_field`."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()
     return value
 
 
-def _field(value: object) -> str | None:
-    """A profile field: ``None`` (never captured), a string, or a date (kept as ISO text)."""
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value.isoformat()
-    raise InvalidArgumentType(
-        f"profile fields must be str, datetime.date or None, not {type(value).__name__}"
-    )
+def _check_field(_instance: object, attribute: attrs.Attribute[str | None], value: object) -> None:
+    """A profile field is ``None`` (never captured) or text of at most 1024 characters."""
+    if value is not None:
+        if not isinstance(value, str):
+            raise InvalidArgumentType(
+                f"{attribute.name} must be a str, a datetime.date or None,"
+                f" not {type(value).__name__}"
+            )
+        check_text(value, attribute.name)
 
 
 @attrs.frozen
 class CustomerProfile:
-    """The enrichment details of a customer; ``None`` means never captured."""
+    """The enrichment details of a customer; ``None`` means never captured.
 
-    first_name: str | None = attrs.field(default=None, converter=_field)
-    last_name: str | None = attrs.field(default=None, converter=_field)
-    mobile: str | None = attrs.field(default=None, converter=_field)
-    email: str | None = attrs.field(default=None, converter=_field)
-    gender: str | None = attrs.field(default=None, converter=_field)
-    birthday: str | None = attrs.field(default=None, converter=_field)
-    anniversary: str | None = attrs.field(default=None, converter=_field)
+    Each field is text of at most 1024 characters (a ``datetime.date`` is kept as its ISO
+    text), checked and named in errors.
+    """
+
+    first_name: str | None = attrs.field(default=None, converter=_field, validator=_check_field)
+    last_name: str | None = attrs.field(default=None, converter=_field, validator=_check_field)
+    mobile: str | None = attrs.field(default=None, converter=_field, validator=_check_field)
+    email: str | None = attrs.field(default=None, converter=_field, validator=_check_field)
+    gender: str | None = attrs.field(default=None, converter=_field, validator=_check_field)
+    birthday: str | None = attrs.field(default=None, converter=_field, validator=_check_field)
+    anniversary: str | None = attrs.field(default=None, converter=_field, validator=_check_field)
 
     def reported(self, field: str) -> str:
         """The field's value as Capillary reports it: :data:`NOT_CAPTURED` if never captured.
@@ -119,7 +119,7 @@ class Customers:
 
     def add(self, org: int, customer_id: int, profile: CustomerProfile) -> Customer:
         """Register a customer of ``org``; refuses an id the org already has. O(1)."""
-        customer_id = check_customer_id(customer_id)
+        customer_id = check_id(customer_id, "customer_id")
         customers = self._by_org.setdefault(org, {})
         if customer_id in customers:
             raise InvalidArgument(f"customer {customer_id} already exists in org {org}")

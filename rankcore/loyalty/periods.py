@@ -13,8 +13,9 @@ from datetime import datetime
 
 import attrs
 
-from rankcore.errors import InvalidArgument, InvalidArgumentType
+from rankcore.errors import InvalidArgument
 from rankcore.timeline.clock import require_aware
+from rankcore.validate import MAX_KEY_LENGTH, check_id, check_text
 
 __all__ = ["Period", "PeriodCalendar", "make_period"]
 
@@ -42,22 +43,20 @@ class Period:
 def make_period(
     period_id: object, group_id: int, ref_code: object, name: object, start: object, end: object
 ) -> Period:
-    """A checked :class:`Period`; every argument is validated and named in errors."""
-    if isinstance(period_id, bool) or not isinstance(period_id, int):
-        raise InvalidArgumentType(f"period_id must be an int, not {type(period_id).__name__}")
-    for label, text in (("ref_code", ref_code), ("name", name)):
-        if not isinstance(text, str):
-            raise InvalidArgumentType(f"{label} must be a str, not {type(text).__name__}")
-        if not text.strip():
-            raise InvalidArgument(f"{label} must not be empty")
+    """A checked :class:`Period`; every argument is validated and named in errors.
+
+    ``ref_code`` has at most 256 characters, ``name`` at most 1024; neither may be blank.
+    """
+    identity = check_id(period_id, "period_id")
+    code = check_text(ref_code, "ref_code", max_length=MAX_KEY_LENGTH, blank=False)
+    label = check_text(name, "name", blank=False)
     begin = require_aware(start, "start")
     finish = require_aware(end, "end")
     if not begin < finish:
         raise InvalidArgument(
             f"start ({begin.isoformat()}) must be before end ({finish.isoformat()})"
         )
-    assert isinstance(ref_code, str) and isinstance(name, str)
-    return Period(period_id, group_id, ref_code, name, begin, finish)
+    return Period(identity, group_id, code, label, begin, finish)
 
 
 class PeriodCalendar:

@@ -8,9 +8,10 @@ One tracker per target keeps the mutable state:
 
 Each (target, period) has a :class:`PeriodBoard`: a kernel
 :class:`~rankcore.Leaderboard` of the enrolled customers (score: the achieved value, or the
-streak count for streaks) and each one's last activity time. Every write to a board passes
-the customer's latest activity time in that period as the time its score was reached, so
-that ties list earlier activity first.
+streak count for streaks). Every write to a board passes the customer's latest activity
+time in that period as the time its score was reached, so that ties list earlier activity
+first; a write that leaves the score as it was changes nothing, so the board's reached-at
+time is when the customer reached its current value (Capillary's ``lastActivityTime``).
 
 Writes are split in two so that nothing is half-applied: ``prepare`` validates and computes
 without changing anything, and ``record`` applies. Trackers know nothing of orgs or scopes;
@@ -20,27 +21,23 @@ the service resolves those first.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from rankcore.loyalty.errors import AlreadyEnrolled, NotEnrolled
 from rankcore.loyalty.events import MilestoneReached, StreakAchieved, StreakBroken
 from rankcore.loyalty.periods import Period
-from rankcore.loyalty.targets import EnrollmentMode, Target, TargetType
+from rankcore.loyalty.targets import EnrollmentMode, Target
 from rankcore.loyalty.views import (
     EnrollmentStatus,
     MilestoneProgress,
     StreakProgress,
     TargetUpdate,
 )
-from rankcore.persistence.codec import (
-    decode_optional_time,
-    decode_time,
-    encode_optional_time,
-    encode_time,
-)
+from rankcore.persistence.codec import decode_optional_time, encode_optional_time
 from rankcore.ranking.keys import check_score
 from rankcore.ranking.leaderboard import Leaderboard
 from rankcore.ranking.standing import Score, Standing
+from rankcore.validate import check_id
 
 __all__ = ["MilestoneTracker", "PeriodBoard", "StreakTracker"]
 
@@ -50,54 +47,37 @@ def _later(a: datetime | None, b: datetime) -> datetime:
 
 
 class PeriodBoard:
-    """The leaderboard of one (target, period).
+    """The leaderboard of one (target, period), and when it last changed."""
 
-    A streak board also keeps each customer's last activity time (``last_activity``); a
-    milestone board does not need to, since its tracker keeps that time per period anyway.
-    """
-
-    __slots__ = ("board", "changed_at", "last_activity")
+    __slots__ = ("board", "changed_at")
 
     def __init__(self, target: Target) -> None:
         self.board = Leaderboard(order=target.order, ties=target.ties)
-        self.last_activity: dict[int, datetime] | None = (
-            {} if target.type is TargetType.STREAK else None
-        )
         self.changed_at: datetime | None = None
 
     def put(self, customer: int, score: Score, last_at: datetime | None, now: datetime) -> None:
         """Place ``customer`` at ``score``, reached at ``last_at``. O(log n)."""
         self.board.set(customer, score, last_at)
-        if self.last_activity is not None:
-            if last_at is None:
-                self.last_activity.pop(customer, None)
-            else:
-                self.last_activity[customer] = last_at
         self.changed_at = now
 
     def drop(self, customer: int, now: datetime) -> None:
         """Take ``customer`` off the board. O(log n)."""
         if self.board.remove(customer):
-            if self.last_activity is not None:
-                self.last_activity.pop(customer, None)
             self.changed_at = now
 
     def to_state(self) -> dict[str, object]:
-        """The board, last activity times and change time as plain data. O(n)."""
-        last = self.last_activity or {}
+        """The board and its change time as plain data. O(n)."""
         return {
             "board": self.board.to_state(),
-            "last_activity": [[c, encode_time(t)] for c, t in last.items()],
             "changed_at": encode_optional_time(self.changed_at),
         }
 
     @classmethod
     def from_state(cls, target: Target, state: dict[str, Any]) -> PeriodBoard:
-        """The board :meth:`to_state` described. O(n log n)."""
+        """The board :meth:`to_state` described (a saved ``last_activity``, which older
+        versions kept, is ignored). O(n log n)."""
         board = cls(target)
         board.board = Leaderboard.from_state(state["board"])
-        if board.last_activity is not None:
-            board.last_activity = {c: decode_time(t) for c, t in state["last_activity"]}
         board.changed_at = decode_optional_time(state["changed_at"])
         return board
 
@@ -127,6 +107,13 @@ class _Tracker:
         """The board of a period, or ``None`` if nobody was ever on it. O(1)."""
         return self.boards.get(period_id)
 
+    def rankings(self, period_id: int, offset: int, limit: int) -> list[Standing]:
+        """A page of the period's board. Each standing's ``reached_at`` is when the customer
+        reached its value: the instant that orders it in its tie, and the one Capillary
+        reports as ``lastActivityTime``. O(log n + limit)."""
+        board = self.boards.get(period_id)
+        return [] if board is None else board.board.page(offset, limit)
+
     def _board(self, period_id: int) -> PeriodBoard:
         board = self.boards.get(period_id)
         if board is None:
@@ -147,17 +134,6 @@ class MilestoneTracker(_Tracker):
     def _entry(self, customer: int, period_id: int) -> _Milestone | None:
         entries = self.entries.get(period_id)
         return None if entries is None else entries.get(customer)
-
-    def rankings(
-        self, period_id: int, offset: int, limit: int
-    ) -> list[tuple[Standing, datetime | None]]:
-        """A page of the period's board, each standing with the customer's last activity
-        time. O(log n + limit)."""
-        board = self.boards.get(period_id)
-        if board is None:
-            return []
-        entries = self.entries[period_id]  # everyone on a board has an entry
-        return [(s, entries[cast(int, s.member)].last_at) for s in board.board.page(offset, limit)]
 
     # -- activities -------------------------------------------------------------------------
 
@@ -323,7 +299,7 @@ class MilestoneTracker(_Tracker):
         for period_id, rows in state["entries"]:
             entries = tracker.entries[period_id] = {}
             for customer, value, last_at, enrolled, reached in rows:
-                entry = entries[customer] = _Milestone(check_score(value))
+                entry = entries[check_id(customer, "customer")] = _Milestone(check_score(value))
                 entry.last_at = decode_optional_time(last_at)
                 entry.enrolled = bool(enrolled)
                 entry.reached = bool(reached)
@@ -371,17 +347,6 @@ class StreakTracker(_Tracker):
         self.entries: dict[int, _Streak] = {}
         # Customers whose count is above 0, in the order they got there (an ordered set).
         self.positive: dict[int, None] = {}
-
-    def rankings(
-        self, period_id: int, offset: int, limit: int
-    ) -> list[tuple[Standing, datetime | None]]:
-        """A page of the period's board, each standing with the customer's last activity
-        time. O(log n + limit)."""
-        board = self.boards.get(period_id)
-        if board is None:
-            return []
-        last = board.last_activity or {}
-        return [(s, last.get(cast(int, s.member))) for s in board.board.page(offset, limit)]
 
     # -- activities -------------------------------------------------------------------------
 
@@ -571,10 +536,10 @@ class StreakTracker(_Tracker):
         tracker = cls(target)
         for row in state["entries"]:
             customer, count, enrolled, period_id, total, reached, last_at, on_board = row
-            entry = tracker.entries[customer] = _Streak()
-            entry.count = count
+            entry = tracker.entries[check_id(customer, "customer")] = _Streak()
+            entry.count = check_id(count, "count")
             entry.enrolled = bool(enrolled)
-            entry.period_id = period_id
+            entry.period_id = None if period_id is None else check_id(period_id, "period_id")
             entry.total = check_score(total)
             entry.reached = bool(reached)
             entry.last_at = decode_optional_time(last_at)

@@ -17,7 +17,6 @@ owned by an org outside the result exactly like one that does not exist.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable
 
 import attrs
@@ -25,12 +24,13 @@ import attrs
 from rankcore.errors import InvalidArgument, InvalidArgumentType
 from rankcore.loyalty.errors import ConnectedOrgsNotSet, ScopeAllNotSupported
 from rankcore.tenancy import Tenants
+from rankcore.validate import Choice, check_id
 
 __all__ = ["Scope", "ScopeKind", "as_scope", "resolve_one", "resolve_scope"]
 
 
-class ScopeKind(enum.Enum):
-    """The values of the ``DATA-SCOPE`` header."""
+class ScopeKind(Choice):
+    """The values of the ``DATA-SCOPE`` header (:meth:`parse` takes any case)."""
 
     SELF = "SELF"
     """The acting organisation only (the default)."""
@@ -40,34 +40,20 @@ class ScopeKind(enum.Enum):
     """The acting organisation and every organisation connected to it."""
 
 
-def _org_id(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidArgumentType(f"{name} must be an int org id, not {type(value).__name__}")
-    return value
-
-
 def _check_actor(_instance: object, _attribute: object, value: int) -> None:
-    _org_id(value, "actor")
+    check_id(value, "actor")
 
 
 def _to_kind(value: object) -> ScopeKind:
-    if isinstance(value, ScopeKind):
-        return value
-    if isinstance(value, str):
-        try:
-            return ScopeKind(value.strip().upper())
-        except ValueError:
-            pass
-        raise InvalidArgument(f"kind must be one of SELF, OTHER, ALL, not {value!r}")
-    raise InvalidArgumentType(f"kind must be a ScopeKind or a str, not {type(value).__name__}")
+    return ScopeKind.parse(value, "kind")
 
 
 def _to_orgs(value: object) -> frozenset[int]:
-    if isinstance(value, frozenset) and all(type(org) is int for org in value):  # already clean
-        return value
     if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        raise InvalidArgumentType(f"orgs must be an iterable of int org ids, not {value!r}")
-    return frozenset(_org_id(org, "each of orgs") for org in value)
+        raise InvalidArgumentType(
+            f"orgs must be an iterable of int org ids, not {type(value).__name__}"
+        )
+    return frozenset(check_id(org, "each of orgs") for org in value)
 
 
 @attrs.frozen
@@ -104,7 +90,7 @@ def as_scope(value: Scope | int) -> Scope:
     """``value`` if it is a :class:`Scope`; an org id becomes the ``SELF`` scope of that org."""
     if isinstance(value, Scope):
         return value
-    return Scope(_org_id(value, "org"))
+    return Scope(check_id(value, "org"))
 
 
 def _actor(tenants: Tenants, actor: int) -> None:

@@ -13,14 +13,13 @@ question of scope alone.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Hashable
 from datetime import datetime
 from typing import Any
 
-from rankcore.errors import InvalidArgument, InvalidArgumentType
+from rankcore.errors import EventIdConflict, InvalidArgument, InvalidArgumentType
 from rankcore.ids import IdGenerator
 from rankcore.loyalty.badges import BadgeGroup, BadgeGroups
-from rankcore.loyalty.customers import Customer, CustomerProfile, Customers, check_customer_id
+from rankcore.loyalty.customers import Customer, CustomerProfile, Customers
 from rankcore.loyalty.errors import (
     CustomerNotFound,
     InvalidInput,
@@ -37,9 +36,11 @@ from rankcore.loyalty.periods import Period, PeriodCalendar, make_period
 from rankcore.loyalty.progress import MilestoneTracker, PeriodBoard, StreakTracker
 from rankcore.loyalty.scope import Scope, resolve_one, resolve_scope
 from rankcore.loyalty.targets import (
+    EnrollmentMode,
     Target,
     TargetGroup,
     TargetType,
+    check_metric,
     make_target,
     make_target_group,
 )
@@ -54,9 +55,18 @@ from rankcore.loyalty.views import (
 )
 from rankcore.persistence.codec import decode_time, encode_time
 from rankcore.ranking.keys import check_score
+from rankcore.ranking.policy import Order, TiePolicy
 from rankcore.ranking.standing import Score
 from rankcore.tenancy import Tenants
 from rankcore.timeline.clock import require_aware
+from rankcore.validate import (
+    check_event_id,
+    check_id,
+    check_text,
+    fingerprint,
+    same_event,
+    saved_fingerprint,
+)
 
 __all__ = ["LoyaltyService"]
 
@@ -64,17 +74,17 @@ Tracker = MilestoneTracker | StreakTracker
 ScopeArg = Scope | int
 
 
-def _int_arg(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidArgumentType(f"{name} must be an int, not {type(value).__name__}")
-    return value
+class _Seen:
+    """A remembered event id: when it is forgotten, and what its event was (a fingerprint of
+    customer, metric and value, and the instant it counted at), to tell a retry from a reuse.
+    ``fingerprint`` is ``None`` for ids saved by versions that did not keep it."""
 
+    __slots__ = ("at", "fingerprint", "forget_at")
 
-def _count_arg(value: object, name: str) -> int:
-    number = _int_arg(value, name)
-    if number < 0:
-        raise InvalidArgument(f"{name} must not be negative, got {number}")
-    return number
+    def __init__(self, forget_at: datetime, fingerprint: int | None, at: datetime | None) -> None:
+        self.forget_at = forget_at
+        self.fingerprint = fingerprint
+        self.at = at
 
 
 class _Group:
@@ -99,10 +109,10 @@ class LoyaltyService:
         self._targets: dict[int, int] = {}  # target id -> group id
         self._periods: dict[int, int] = {}  # period id -> group id
         self._by_metric: dict[tuple[int, str], list[tuple[_Group, Tracker]]] = {}
-        # Remembered event ids per org -> when they are forgotten (see record_activity),
-        # and a heap of (forget at, seq, org, event id) to forget them in time order.
-        self._event_ids: dict[int, dict[Hashable, datetime]] = {}
-        self._forget: list[tuple[datetime, int, int, Hashable]] = []
+        # Remembered event ids per org (see record_activity), and a heap of
+        # (forget at, seq, org, event id) to forget them in time order.
+        self._event_ids: dict[int, dict[str, _Seen]] = {}
+        self._forget: list[tuple[datetime, int, int, str]] = []
         self._due: list[tuple[datetime, int, int, int]] = []  # (end, seq, group id, period id)
         self._due_seq = 0
 
@@ -118,7 +128,7 @@ class LoyaltyService:
     ) -> Customer:
         """Replace the profile of a customer of the scope's org. O(1)."""
         org = resolve_one(self._tenants, scope)
-        customer_id = check_customer_id(customer_id)
+        customer_id = check_id(customer_id, "customer_id")
         if self._customers.profile(org, customer_id) is None:
             raise CustomerNotFound(f"customer {customer_id} does not exist in org {org}")
         return self._customers.update(org, customer_id, profile)
@@ -126,7 +136,7 @@ class LoyaltyService:
     def customer(self, scope: ScopeArg, customer_id: int) -> Customer | None:
         """The customer with this id in the scope (lowest org id first), or ``None``. O(k)."""
         orgs = resolve_scope(self._tenants, scope)
-        return self._customers.find(orgs, check_customer_id(customer_id))
+        return self._customers.find(orgs, check_id(customer_id, "customer_id"))
 
     # -- target groups, periods, targets ----------------------------------------------------
 
@@ -156,7 +166,7 @@ class LoyaltyService:
     def target_group(self, scope: ScopeArg, group_id: int) -> TargetGroup | None:
         """The target group with this id in the scope (active or not), or ``None``. O(k)."""
         orgs = resolve_scope(self._tenants, scope)
-        group = self._groups.get(_int_arg(group_id, "group_id"))
+        group = self._groups.get(check_id(group_id, "group_id"))
         return group.info if group is not None and group.info.org in orgs else None
 
     def add_period(
@@ -207,13 +217,17 @@ class LoyaltyService:
         type: TargetType | str,
         metric: str,
         value: Score,
-        streak_length: int | None,
-        leaderboard: bool,
-        ties: object,
-        order: object,
-        enrollment: object,
+        streak_length: int | None = None,
+        leaderboard: bool = True,
+        ties: object = TiePolicy.ORDINAL,
+        order: object = Order.DESC,
+        enrollment: object = EnrollmentMode.AUTO,
     ) -> Target:
-        """Add a milestone or streak target to a target group. O(1)."""
+        """Add a milestone or streak target to a target group. O(1).
+
+        ``ties`` defaults to ordinal: target leaderboards are served in Capillary's shape,
+        which lists and ranks equal values by when they were reached (1, 2, 3).
+        """
         group = self._group(resolve_scope(self._tenants, scope), group_id, active_only=False)
         target = make_target(
             group.info,
@@ -252,16 +266,20 @@ class LoyaltyService:
         metric: str,
         value: Score,
         at: datetime | None,
-        event_id: Hashable | None,
+        event_id: str | int | None,
         now: datetime,
     ) -> tuple[ActivityResult, list[object]]:
         """Count one activity of a customer of the scope's org.
 
         It counts towards every target of the org tracking ``metric`` (in active groups)
         in which the customer is enrolled (or, for ``auto`` targets, never was: it enrolls),
-        in the period containing ``at`` (default: now). An ``event_id`` seen before makes it
-        a duplicate that changes nothing. Refused, changing nothing, if ``at`` is in the
-        future or falls in a closed period. O(t log n) for t targets on the metric.
+        in the period containing ``at`` (default: now). Refused, changing nothing, if ``at``
+        is in the future or falls in a closed period. O(t log n) for t targets on the metric.
+
+        ``event_id`` (a str, or an int meaning its decimal string) is an idempotency key: the
+        same event again (same customer, metric and value, and no ``at`` or the same instant)
+        is a duplicate that changes nothing; the id reused for another payload raises
+        :class:`~rankcore.errors.EventIdConflict`, changing nothing.
 
         An ``event_id`` is remembered until one period's length after the latest period
         the activity fell in has closed (``end + (end - start)``); an activity that fell in
@@ -270,10 +288,10 @@ class LoyaltyService:
         refused (its period is closed), so it is never counted twice.
         """
         org = resolve_one(self._tenants, scope)
-        customer = check_customer_id(customer_id)
-        if not isinstance(metric, str):
-            raise InvalidArgumentType(f"metric must be a str, not {type(metric).__name__}")
+        customer = check_id(customer_id, "customer_id")
+        metric = check_metric(metric)
         value = check_score(value, "value")
+        given = at
         if at is None:
             at = now
         else:
@@ -282,17 +300,21 @@ class LoyaltyService:
                 raise InvalidArgument(
                     f"at ({at.isoformat()}) is later than the engine's time ({now.isoformat()})"
                 )
-        if event_id is not None and (
-            isinstance(event_id, bool) or not isinstance(event_id, (str, int))
-        ):
-            raise InvalidArgumentType(
-                f"event_id must be a str, an int or None, not {type(event_id).__name__}"
-            )
+        key = None if event_id is None else check_event_id(event_id)
         if self._customers.profile(org, customer) is None:
             raise CustomerNotFound(f"customer {customer} does not exist in org {org}")
         seen = self._event_ids.get(org)
-        if event_id is not None and seen is not None and event_id in seen:
-            return ActivityResult(True), []
+        digest = 0
+        if key is not None:
+            digest = fingerprint(customer, metric, value)
+            earlier = None if seen is None else seen.get(key)
+            if earlier is not None:
+                if same_event(earlier.fingerprint, earlier.at, digest, given):
+                    return ActivityResult(True), []
+                raise EventIdConflict(
+                    f"event_id {key!r} was already counted for another activity (customer,"
+                    " metric, value or at differ); an event id names one event"
+                )
         plan: list[tuple[Tracker, Period, Score]] = []
         forget_at: datetime | None = None
         for group, tracker in self._by_metric.get((org, metric), ()):
@@ -306,7 +328,7 @@ class LoyaltyService:
                     f"at ({at.isoformat()}) falls in period {period.id} of target group"
                     f" {group.info.id}, which closed at {period.end.isoformat()}"
                 )
-            if event_id is not None:
+            if key is not None:
                 keep = period.end + (period.end - period.start)
                 if forget_at is None or keep > forget_at:
                     forget_at = keep
@@ -317,12 +339,12 @@ class LoyaltyService:
         updates: list[TargetUpdate] = []
         for tracker, period, total in plan:
             updates.append(tracker.record(customer, period, total, at, now, events))
-        if event_id is not None and forget_at is not None:
+        if key is not None and forget_at is not None:
             if seen is None:
                 seen = self._event_ids[org] = {}
-            seen[event_id] = forget_at
+            seen[key] = _Seen(forget_at, digest, at)
             self._due_seq += 1
-            heapq.heappush(self._forget, (forget_at, self._due_seq, org, event_id))
+            heapq.heappush(self._forget, (forget_at, self._due_seq, org, key))
         return ActivityResult(False, tuple(updates)), events
 
     # -- enrollment -------------------------------------------------------------------------
@@ -330,9 +352,9 @@ class LoyaltyService:
     def _enrollment_target(
         self, scope: ScopeArg, group_id: int, target_id: int, customer_id: int
     ) -> tuple[_Group, Tracker, int]:
-        _int_arg(group_id, "group_id")
-        _int_arg(target_id, "target_id")
-        customer = check_customer_id(customer_id)
+        check_id(group_id, "group_id")
+        check_id(target_id, "target_id")
+        customer = check_id(customer_id, "customer_id")
         orgs = resolve_scope(self._tenants, scope, allow_all=False)
         group = self._group(orgs, group_id, active_only=True)
         tracker = group.trackers.get(target_id)
@@ -346,11 +368,7 @@ class LoyaltyService:
     def _milestone_period(group: _Group, period_name: object, now: datetime) -> Period:
         if period_name is None:
             raise InvalidInput("period_name is required for a milestone")
-        if not isinstance(period_name, str):
-            raise InvalidArgumentType(
-                f"period_name must be a str, not {type(period_name).__name__}"
-            )
-        period = group.calendar.by_name(period_name)
+        period = group.calendar.by_name(check_text(period_name, "period_name"))
         if period is None:
             raise TargetPeriodNotFound(
                 f"target group {group.info.id} has no period named {period_name!r}"
@@ -422,7 +440,7 @@ class LoyaltyService:
     # -- progress ---------------------------------------------------------------------------
 
     def _tracker(self, scope: ScopeArg, group_id: int, target_id: int) -> tuple[_Group, Tracker]:
-        _int_arg(target_id, "target_id")
+        check_id(target_id, "target_id")
         group = self._group(resolve_scope(self._tenants, scope), group_id, active_only=False)
         tracker = group.trackers.get(target_id)
         if tracker is None:
@@ -433,8 +451,8 @@ class LoyaltyService:
         self, scope: ScopeArg, group_id: int, target_id: int, customer_id: int, period_id: int
     ) -> MilestoneProgress:
         """A customer's progress on a milestone target in one period. O(1)."""
-        customer = check_customer_id(customer_id)
-        _int_arg(period_id, "period_id")
+        customer = check_id(customer_id, "customer_id")
+        check_id(period_id, "period_id")
         group, tracker = self._tracker(scope, group_id, target_id)
         if not isinstance(tracker, MilestoneTracker):
             raise InvalidArgument(f"target {target_id} is a streak, not a milestone")
@@ -448,7 +466,7 @@ class LoyaltyService:
         self, scope: ScopeArg, group_id: int, target_id: int, customer_id: int
     ) -> StreakProgress:
         """A customer's streak on a streak target. O(1)."""
-        customer = check_customer_id(customer_id)
+        customer = check_id(customer_id, "customer_id")
         _group, tracker = self._tracker(scope, group_id, target_id)
         if not isinstance(tracker, StreakTracker):
             raise InvalidArgument(f"target {target_id} is a milestone, not a streak")
@@ -471,12 +489,12 @@ class LoyaltyService:
         period), with Capillary's checks in Capillary's order: 310133, 310017, 310134,
         310079, 310118. O(log n + limit).
         """
-        _int_arg(group_id, "group_id")
-        _int_arg(target_id, "target_id")
+        check_id(group_id, "group_id")
+        check_id(target_id, "target_id")
         if period_id is not None:
-            _int_arg(period_id, "period_id")
-        offset = _count_arg(offset, "offset")
-        limit = _count_arg(limit, "limit")
+            check_id(period_id, "period_id")
+        offset = check_id(offset, "offset")
+        limit = check_id(limit, "limit")
         orgs = resolve_scope(self._tenants, scope)
         group = self._groups.get(group_id)
         if group is None or group.info.org not in orgs:
@@ -516,17 +534,18 @@ class LoyaltyService:
             changed = board.changed_at or now
             profile_of = self._customers.profile
             owner = info.org
-            for standing, last in tracker.rankings(period.id, offset, limit):
+            for standing in tracker.rankings(period.id, offset, limit):
                 member = standing.member
                 assert isinstance(member, int)
                 profile = profile_of(owner, member)
                 assert profile is not None
+                reached = standing.reached_at
                 rankings.append(
                     RankingEntry(
                         standing.rank,
                         member,
                         standing.score,
-                        None if last is None else last.astimezone(zone),
+                        None if reached is None else reached.astimezone(zone),
                         profile,
                     )
                 )
@@ -573,8 +592,10 @@ class LoyaltyService:
         while forget and forget[0][0] <= now:
             when, _seq, org, event_id = heapq.heappop(forget)
             seen = self._event_ids.get(org)
-            if seen is not None and seen.get(event_id) == when:
-                del seen[event_id]
+            if seen is not None:
+                record = seen.get(event_id)
+                if record is not None and record.forget_at == when:
+                    del seen[event_id]
         events: list[object] = []
         due = self._due
         while due and due[0][0] <= now:
@@ -639,7 +660,7 @@ class LoyaltyService:
             "groups": groups,
             "targets": targets,
             "event_ids": [
-                [org, [[event_id, encode_time(t)] for event_id, t in seen.items()]]
+                [org, [_seen_state(event_id, record) for event_id, record in seen.items()]]
                 for org, seen in self._event_ids.items()
             ],
             "forget": [[encode_time(t), org, e] for t, _, org, e in sorted(self._forget)],
@@ -694,11 +715,13 @@ class LoyaltyService:
             service._targets[target.id] = group.info.id
             service._by_metric.setdefault((target.org, target.metric), []).append((group, tracker))
         for org, rows in state["event_ids"]:
-            service._event_ids[org] = {event_id: decode_time(t) for event_id, t in rows}
+            service._event_ids[org] = dict(_seen_from(row) for row in rows)
         seq = 0
         for t, org, event_id in state["forget"]:
             seq += 1
-            service._forget.append((decode_time(t), seq, org, event_id))
+            service._forget.append(
+                (decode_time(t), seq, check_id(org, "org"), check_event_id(event_id))
+            )
         for t, group_id, period_id in state["due"]:
             if service._periods.get(period_id) != group_id:
                 raise ValueError(f"unknown period {period_id!r} in the due list")
@@ -715,9 +738,23 @@ class LoyaltyService:
         """The group with this id if its org is in ``orgs`` (and, if asked, it is active);
         anything else is "not found" (310017). O(1).
         """
-        group = self._groups.get(_int_arg(group_id, "group_id"))
+        group = self._groups.get(check_id(group_id, "group_id"))
         if group is None or group.info.org not in orgs:
             raise TargetGroupNotFound(f"no target group {group_id} in scope")
         if active_only and not group.info.active:
             raise TargetGroupNotFound(f"target group {group_id} is deactivated")
         return group
+
+
+def _seen_state(event_id: str, record: _Seen) -> list[object]:
+    at = None if record.at is None else encode_time(record.at)
+    return [event_id, encode_time(record.forget_at), record.fingerprint, at]
+
+
+def _seen_from(row: list[Any]) -> tuple[str, _Seen]:
+    """A remembered event id from its saved row; rows saved without a fingerprint (older
+    versions) match any retry."""
+    event_id, forget_at, *payload = row
+    digest, at = payload if payload else (None, None)
+    when = None if at is None else decode_time(at)
+    return check_event_id(event_id), _Seen(decode_time(forget_at), saved_fingerprint(digest), when)

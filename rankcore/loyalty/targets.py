@@ -12,29 +12,26 @@ These are immutable definitions; progress lives in :mod:`rankcore.loyalty.progre
 
 from __future__ import annotations
 
-import enum
-import math
-from typing import TypeVar
-
 import attrs
 
 from rankcore.errors import InvalidArgument, InvalidArgumentType
+from rankcore.ranking.keys import check_score
 from rankcore.ranking.policy import Order, TiePolicy
 from rankcore.ranking.standing import Score
-
-_E = TypeVar("_E", bound=enum.Enum)
+from rankcore.validate import MAX_KEY_LENGTH, Choice, check_id, check_text
 
 __all__ = [
     "EnrollmentMode",
     "Target",
     "TargetGroup",
     "TargetType",
+    "check_metric",
     "make_target",
     "make_target_group",
 ]
 
 
-class TargetType(enum.Enum):
+class TargetType(Choice):
     """What a target counts."""
 
     MILESTONE = "MILESTONE"
@@ -43,7 +40,7 @@ class TargetType(enum.Enum):
     """Consecutive periods whose total reached the target value."""
 
 
-class EnrollmentMode(enum.Enum):
+class EnrollmentMode(Choice):
     """How customers come to take part in a target."""
 
     AUTO = "auto"
@@ -69,7 +66,8 @@ class Target:
 
     ``value`` is the total to reach (per period). ``streak_length`` is the number of
     consecutive periods a streak needs (``None`` for milestones). ``ties`` and ``order``
-    shape the target's leaderboards.
+    shape the target's leaderboards; ties default to ordinal, as Capillary ranks (equal
+    values listed, and ranked, by when they were reached).
     """
 
     org: int
@@ -81,23 +79,9 @@ class Target:
     value: Score
     streak_length: int | None = None
     leaderboard: bool = True
-    ties: TiePolicy = TiePolicy.COMPETITION
+    ties: TiePolicy = TiePolicy.ORDINAL
     order: Order = Order.DESC
     enrollment: EnrollmentMode = EnrollmentMode.AUTO
-
-
-def _int_id(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidArgumentType(f"{name} must be an int, not {type(value).__name__}")
-    return value
-
-
-def _text(value: object, name: str) -> str:
-    if not isinstance(value, str):
-        raise InvalidArgumentType(f"{name} must be a str, not {type(value).__name__}")
-    if not value.strip():
-        raise InvalidArgument(f"{name} must not be empty")
-    return value
 
 
 def _flag(value: object, name: str) -> bool:
@@ -106,18 +90,8 @@ def _flag(value: object, name: str) -> bool:
     return value
 
 
-def _enum(kind: type[_E], value: object, name: str) -> _E:
-    if isinstance(value, kind):
-        return value
-    if isinstance(value, str):
-        for member in kind:
-            if str(member.value).lower() == value.strip().lower():
-                return member
-        choices = ", ".join(str(member.value) for member in kind)
-        raise InvalidArgument(f"{name} must be one of {choices}, not {value!r}")
-    raise InvalidArgumentType(
-        f"{name} must be a {kind.__name__} or a str, not {type(value).__name__}"
-    )
+def _name(value: object, name: str) -> str:
+    return check_text(value, name, blank=False)
 
 
 def make_target_group(
@@ -126,8 +100,8 @@ def make_target_group(
     """A checked :class:`TargetGroup`; every argument is validated and named in errors."""
     return TargetGroup(
         org,
-        _int_id(group_id, "group_id"),
-        _text(name, "name"),
+        check_id(group_id, "group_id"),
+        _name(name, "name"),
         _flag(active, "active"),
         _flag(leaderboard, "leaderboard"),
     )
@@ -143,21 +117,24 @@ def make_target(
     value: object,
     streak_length: object = None,
     leaderboard: object = True,
-    ties: object = TiePolicy.COMPETITION,
+    ties: object = TiePolicy.ORDINAL,
     order: object = Order.DESC,
     enrollment: object = EnrollmentMode.AUTO,
 ) -> Target:
-    """A checked :class:`Target` of ``group``; every argument is validated and named."""
-    kind = _enum(TargetType, type, "type")
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InvalidArgumentType(f"value must be an int or a float, not {_name(value)}")
-    if not math.isfinite(value) or value <= 0:
-        raise InvalidArgument(f"value must be a finite number above 0, got {value!r}")
+    """A checked :class:`Target` of ``group``; every argument is validated and named.
+
+    ``value`` is a score (:func:`~rankcore.ranking.keys.check_score`) above 0; ``ties``
+    defaults to :attr:`TiePolicy.ORDINAL`.
+    """
+    kind = TargetType.parse(type, "type")
+    goal = check_score(value, "value")
+    if goal <= 0:
+        raise InvalidArgument(f"value must be above 0, got {goal!r}")
     length: int | None = None
     if kind is TargetType.STREAK:
         if streak_length is None:
             raise InvalidArgument("streak_length is required for a STREAK target")
-        length = _int_id(streak_length, "streak_length")
+        length = check_id(streak_length, "streak_length")
         if length < 1:
             raise InvalidArgument(f"streak_length must be at least 1, got {length}")
     elif streak_length is not None:
@@ -165,18 +142,19 @@ def make_target(
     return Target(
         org=group.org,
         group_id=group.id,
-        id=_int_id(target_id, "target_id"),
-        name=_text(name, "name"),
+        id=check_id(target_id, "target_id"),
+        name=_name(name, "name"),
         type=kind,
-        metric=_text(metric, "metric"),
-        value=value,
+        metric=check_metric(metric),
+        value=goal,
         streak_length=length,
         leaderboard=_flag(leaderboard, "leaderboard"),
-        ties=_enum(TiePolicy, ties, "ties"),
-        order=_enum(Order, order, "order"),
-        enrollment=_enum(EnrollmentMode, enrollment, "enrollment"),
+        ties=TiePolicy.parse(ties, "ties"),
+        order=Order.parse(order, "order"),
+        enrollment=EnrollmentMode.parse(enrollment, "enrollment"),
     )
 
 
-def _name(value: object) -> str:
-    return type(value).__name__
+def check_metric(value: object) -> str:
+    """An activity metric's name: text of 1 to 256 characters, not blank. O(len)."""
+    return check_text(value, "metric", max_length=MAX_KEY_LENGTH, blank=False)

@@ -7,6 +7,7 @@ from rankcore.errors import RankcoreError
 __all__ = [
     "JournalCorrupted",
     "JournalError",
+    "JournalLocked",
     "PersistenceError",
     "SnapshotCorrupted",
     "SnapshotError",
@@ -38,3 +39,8 @@ class JournalError(PersistenceError):
 class JournalCorrupted(JournalError, ValueError):
     """The journal is damaged somewhere other than its last record (which a crash may
     legitimately tear); nothing was loaded."""
+
+
+class JournalLocked(JournalError):
+    """Another engine, in this process or another, has the journal open: one journal has
+    one writer. Nothing was opened; the engine that holds the journal keeps working."""

@@ -22,27 +22,43 @@ machine crash loses at most that much); ``never`` leaves it to the operating sys
 from __future__ import annotations
 
 import contextlib
-import enum
 import json
 import os
 import threading
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Final
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX
+    fcntl = None  # type: ignore[assignment]
+
 import attrs
 
-from rankcore.persistence.errors import JournalCorrupted, JournalError
+from rankcore.persistence.errors import JournalCorrupted, JournalError, JournalLocked
 from rankcore.persistence.snapshot import canonical, write_atomic
+from rankcore.validate import Choice
 
-__all__ = ["FORMAT", "VERSION", "FsyncPolicy", "Journal", "JournalScan", "scan_journal"]
+__all__ = [
+    "FORMAT",
+    "VERSION",
+    "FsyncPolicy",
+    "Journal",
+    "JournalLock",
+    "JournalScan",
+    "RecoveryReport",
+    "encode_record",
+    "scan_journal",
+]
 
 FORMAT: Final = "rankcore.journal"
 VERSION: Final = 1
 
 
-class FsyncPolicy(enum.Enum):
-    """When the journal forces records to stable storage."""
+class FsyncPolicy(Choice):
+    """When the journal forces records to stable storage (:meth:`parse` takes any case)."""
 
     ALWAYS = "always"
     """fsync every record before the mutation returns."""
@@ -51,21 +67,14 @@ class FsyncPolicy(enum.Enum):
     NEVER = "never"
     """Never fsync; the operating system writes back when it likes."""
 
-    @classmethod
-    def parse(cls, value: FsyncPolicy | str) -> FsyncPolicy:
-        """``value`` as a policy; accepts the member or its string value. O(1)."""
-        if isinstance(value, FsyncPolicy):
-            return value
-        if isinstance(value, str):
-            try:
-                return cls(value)
-            except ValueError:
-                pass
-        raise ValueError(f"fsync must be 'always', 'interval' or 'never', got {value!r}")
 
+def encode_record(record: dict[str, Any]) -> bytes:
+    """One journal line (checksum, space, canonical JSON, newline) for ``record``. O(size).
 
-def _line(value: dict[str, Any]) -> bytes:
-    body = canonical(value)
+    Raises ``ValueError`` (``UnicodeEncodeError`` included) or ``RecursionError`` for a
+    record JSON cannot hold: callers encode before they change anything.
+    """
+    body = canonical(record)
     return b"%08x %s\n" % (zlib.crc32(body), body)
 
 
@@ -78,84 +87,157 @@ def _parse(line: bytes) -> dict[str, Any] | None:
         if int(line[:8], 16) != zlib.crc32(body):
             return None
         value = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
     return value if isinstance(value, dict) else None
 
 
 @attrs.frozen
-class JournalScan:
-    """What :func:`scan_journal` found: the header's ``after``, the good records in order,
-    how many bytes are good, and the torn tail (``dropped_bytes``, ``problem``) if any."""
+class RecoveryReport:
+    """What opening an engine with a journal did.
 
-    after: int
-    records: tuple[dict[str, Any], ...]
-    valid_bytes: int
+    ``snapshot`` says whether a checkpoint snapshot was restored; ``replayed`` counts the
+    journal records applied after it; ``dropped_bytes`` and ``problem`` describe a torn or
+    corrupted tail that was dropped (0 and ``None`` if the journal was clean), or a journal
+    that fell behind its snapshot and was started afresh. ``events`` holds the events the
+    replay caused, only when the engine was opened with ``replay_events=True`` (by default
+    replay publishes nothing and keeps nothing).
+    """
+
+    snapshot: bool
+    replayed: int
     dropped_bytes: int = 0
     problem: str | None = None
+    events: tuple[object, ...] = ()
+
+
+class JournalScan:
+    """A journal file read as a stream: iterate it for its good records, in order.
+
+    The header is read on construction (``after``); iterating reads one line at a time, so
+    memory stays that of one record whatever the journal's size. Once iterated, ``last`` is
+    the sequence number of the last good record (``after`` if none), ``valid_bytes`` how
+    many bytes are good, and ``dropped_bytes``/``problem`` describe a torn tail. Iteration
+    raises :class:`JournalCorrupted` for a record out of sequence or a bad record followed
+    by a good one (damage a crash cannot cause).
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.name = os.fspath(path)
+        try:
+            with open(path, "rb") as file:
+                first = file.readline()
+        except OSError as exc:
+            raise JournalError(f"cannot read journal {self.name!r}: {exc.strerror}") from None
+        header = _parse(first[:-1]) if first.endswith(b"\n") else None
+        if header is None or header.get("format") != FORMAT or type(header.get("after")) is not int:
+            raise JournalCorrupted(f"journal {self.name!r} has no valid header")
+        if header.get("version") != VERSION:
+            raise JournalCorrupted(
+                f"journal {self.name!r} has format version {header.get('version')!r}; this"
+                f" rankcore reads version {VERSION}"
+            )
+        self.after: int = header["after"]
+        self.last = self.after
+        self.valid_bytes = len(first)
+        self.dropped_bytes = 0
+        self.problem: str | None = None
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        offset = self.valid_bytes
+        expected = self.after + 1
+        try:
+            file = open(self.name, "rb")  # noqa: SIM115 - closed below, after the last line
+        except OSError as exc:
+            raise JournalError(f"cannot read journal {self.name!r}: {exc.strerror}") from None
+        with file:
+            file.seek(offset)
+            for line in file:
+                if not line.endswith(b"\n"):
+                    self.problem = self.problem or f"record {expected} is incomplete (torn write)"
+                    offset += len(line)
+                    break
+                record = _parse(line[:-1])
+                if record is None:
+                    self.problem = self.problem or f"record {expected} fails its checksum"
+                elif self.problem is not None:
+                    raise JournalCorrupted(
+                        f"journal {self.name!r} is damaged before its end ({self.problem}, yet"
+                        f" a good record follows at byte {offset}); refusing to guess"
+                    )
+                elif record.get("n") != expected:
+                    raise JournalCorrupted(
+                        f"journal {self.name!r}: record {record.get('n')!r} where {expected}"
+                        " was expected"
+                    )
+                else:
+                    yield record
+                    self.last = expected
+                    expected += 1
+                    self.valid_bytes = offset + len(line)
+                offset += len(line)
+        self.dropped_bytes = offset - self.valid_bytes
 
 
 def scan_journal(path: str | os.PathLike[str]) -> JournalScan:
-    """Read and check a whole journal file. O(size).
+    """Open the journal at ``path`` for a streaming read (see :class:`JournalScan`).
 
-    Raises :class:`JournalCorrupted` for a bad header, a record out of sequence, or a bad
-    record followed by a good one.
+    O(1) memory; iterating it is O(size). Raises :class:`JournalCorrupted` for a bad header.
     """
-    with open(path, "rb") as file:
-        data = file.read()
-    name = os.fspath(path)
-    end = data.find(b"\n")
-    header = _parse(data[:end]) if end >= 0 else None
-    if header is None or header.get("format") != FORMAT or not isinstance(header.get("after"), int):
-        raise JournalCorrupted(f"journal {name!r} has no valid header")
-    if header.get("version") != VERSION:
-        raise JournalCorrupted(
-            f"journal {name!r} has format version {header.get('version')!r}; this rankcore"
-            f" reads version {VERSION}"
-        )
-    after: int = header["after"]
-    records: list[dict[str, Any]] = []
-    offset = end + 1
-    valid = offset
-    problem: str | None = None
-    expected = after + 1
-    while offset < len(data):
-        stop = data.find(b"\n", offset)
-        if stop < 0:
-            problem = problem or f"record {expected} is incomplete (torn write)"
-            break
-        record = _parse(data[offset:stop])
-        if record is None:
-            problem = problem or f"record {expected} fails its checksum"
-        elif problem is not None:
-            raise JournalCorrupted(
-                f"journal {name!r} is damaged before its end ({problem}, yet a good record"
-                f" follows at byte {offset}); refusing to guess"
-            )
-        elif record.get("n") != expected:
-            raise JournalCorrupted(
-                f"journal {name!r}: record {record.get('n')!r} where {expected} was expected"
-            )
-        else:
-            records.append(record)
-            expected += 1
-            valid = stop + 1
-        offset = stop + 1
-    return JournalScan(after, tuple(records), valid, len(data) - valid, problem)
+    return JournalScan(path)
+
+
+class JournalLock:
+    """An exclusive lock on a journal: the file ``<journal>.lock`` held with ``flock``.
+
+    ``flock`` locks belong to an open file, so a second opener is refused in the same process
+    as in another one; the operating system releases the lock when the holder dies. On
+    platforms without ``fcntl`` the lock is a no-op.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = os.fspath(path) + ".lock"
+        try:
+            self._descriptor: int | None = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise JournalError(f"cannot lock journal {os.fspath(path)!r}: {exc.strerror}") from None
+        if fcntl is None:  # pragma: no cover - not POSIX
+            return
+        try:
+            fcntl.flock(self._descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self.release()
+            raise JournalLocked(
+                f"journal {os.fspath(path)!r} is open in another engine (in this process or"
+                " another); one journal has one writer"
+            ) from None
+
+    def release(self) -> None:
+        """Give the lock up. Idempotent."""
+        if self._descriptor is not None:
+            os.close(self._descriptor)
+            self._descriptor = None
 
 
 class Journal:
     """An open journal file, appended to under the engine's lock.
 
-    Use :meth:`create` for a new journal and :meth:`resume` for one that was scanned.
+    Use :meth:`create` for a new journal and :meth:`resume` for one that was scanned; both
+    take the :class:`JournalLock` the caller acquired before it read anything, and the
+    journal releases it when closed.
     """
 
     def __init__(
-        self, path: str | os.PathLike[str], fsync: FsyncPolicy, interval: float = 1.0
+        self,
+        path: str | os.PathLike[str],
+        fsync: FsyncPolicy,
+        interval: float = 1.0,
+        lock: JournalLock | None = None,
     ) -> None:
         self.path = Path(path)
         self.policy = fsync
         self.interval = interval
+        self._lock = lock
         self._file: Any = None
         self._dirty = False
         self._io = threading.Lock()
@@ -164,10 +246,15 @@ class Journal:
 
     @classmethod
     def create(
-        cls, path: str | os.PathLike[str], after: int, fsync: FsyncPolicy, interval: float = 1.0
+        cls,
+        path: str | os.PathLike[str],
+        after: int,
+        fsync: FsyncPolicy,
+        interval: float = 1.0,
+        lock: JournalLock | None = None,
     ) -> Journal:
         """Atomically write a fresh journal whose records follow mutation ``after``."""
-        journal = cls(path, fsync, interval)
+        journal = cls(path, fsync, interval, lock)
         journal._start(after)
         return journal
 
@@ -178,20 +265,30 @@ class Journal:
         scan: JournalScan,
         fsync: FsyncPolicy,
         interval: float = 1.0,
+        lock: JournalLock | None = None,
     ) -> Journal:
         """Open a scanned journal for appending, cutting off its torn tail first."""
-        journal = cls(path, fsync, interval)
-        if scan.dropped_bytes:
-            os.truncate(journal.path, scan.valid_bytes)
-        journal._open()
-        if scan.dropped_bytes:
-            os.fsync(journal._file.fileno())
+        journal = cls(path, fsync, interval, lock)
+        try:
+            if scan.dropped_bytes:
+                os.truncate(journal.path, scan.valid_bytes)
+            journal._open()
+            if scan.dropped_bytes:
+                os.fsync(journal._file.fileno())
+        except OSError as exc:
+            raise journal._failure("open", exc) from None
         return journal
 
+    def _failure(self, action: str, exc: OSError) -> JournalError:
+        return JournalError(f"cannot {action} journal {os.fspath(self.path)!r}: {exc.strerror}")
+
     def _start(self, after: int) -> None:
-        header = _line({"format": FORMAT, "version": VERSION, "after": after})
+        header = encode_record({"format": FORMAT, "version": VERSION, "after": after})
         write_atomic(self.path, header)
-        self._open()
+        try:
+            self._open()
+        except OSError as exc:
+            raise self._failure("open", exc) from None
 
     def _open(self) -> None:
         self._file = open(self.path, "ab", buffering=0)  # noqa: SIM115 - kept open
@@ -202,10 +299,11 @@ class Journal:
             )
             self._flusher.start()
 
-    def append(self, record: dict[str, Any]) -> None:
-        """Write one record (and, under ``always``, fsync it). Raises :class:`JournalError`
-        if it cannot be written. O(size of the record)."""
-        line = _line(record)
+    def append(self, line: bytes) -> None:
+        """Write one line made by :func:`encode_record` (and, under ``always``, fsync it).
+
+        Raises :class:`JournalError` if it cannot be written. O(size of the line).
+        """
         with self._io:
             if self._file is None:
                 raise JournalError(f"journal {os.fspath(self.path)!r} is closed")
@@ -230,15 +328,23 @@ class Journal:
                 self._dirty = False
 
     def reset(self, after: int) -> None:
-        """Atomically replace the journal by an empty one that follows mutation ``after``."""
+        """Atomically replace the journal by an empty one that follows mutation ``after``.
+
+        If the new journal cannot be written the old one stays open and in use.
+        """
         with self._io:
+            header = encode_record({"format": FORMAT, "version": VERSION, "after": after})
+            write_atomic(self.path, header)
+            try:
+                fresh = open(self.path, "ab", buffering=0)  # noqa: SIM115 - kept open
+            except OSError as exc:  # the old file is replaced: appending to it would be lost
+                if self._file is not None:
+                    self._file.close()
+                    self._file = None
+                raise self._failure("reopen", exc) from None
             if self._file is not None:
                 self._file.close()
-                self._file = None
-            self._dirty = False
-            header = _line({"format": FORMAT, "version": VERSION, "after": after})
-            write_atomic(self.path, header)
-            self._file = open(self.path, "ab", buffering=0)  # noqa: SIM115 - kept open
+            self._file, self._dirty = fresh, False
 
     def close(self) -> None:
         """fsync and close the file, and stop the background fsync. Idempotent."""
@@ -253,6 +359,8 @@ class Journal:
                 self._file.close()
                 self._file = None
                 self._dirty = False
+            if self._lock is not None:
+                self._lock.release()
 
     def _flush_loop(self) -> None:
         while not self._stop.wait(self.interval):

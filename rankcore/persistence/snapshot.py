@@ -17,14 +17,16 @@ either the previous file or the new one, never a mix.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import Final
 
 from rankcore.persistence.codec import State
-from rankcore.persistence.errors import SnapshotCorrupted, SnapshotVersionError
+from rankcore.persistence.errors import PersistenceError, SnapshotCorrupted, SnapshotVersionError
 
 __all__ = [
     "FORMAT",
@@ -96,19 +98,63 @@ def decode_snapshot(data: bytes, source: str = "snapshot") -> State:
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Replace the file at ``path`` by ``data`` atomically and durably. O(size)."""
+    """Replace the file at ``path`` by ``data`` atomically and durably. O(size).
+
+    The temporary file has a unique name (``.<name>.<pid>.<random>.tmp``), so that two
+    writers of one process never share one; temporary files that dead processes left behind
+    are removed. A failure of the file system raises
+    :class:`~rankcore.persistence.errors.PersistenceError` naming ``path``; the previous
+    file is then intact.
+    """
     target = Path(path)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    _remove_stale_temporaries(target)
     try:
-        with open(temporary, "wb") as file:
+        descriptor, name = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp"
+        )
+    except OSError as exc:
+        raise _failure("write", path, exc) from None
+    temporary = Path(name)
+    try:
+        with open(descriptor, "wb") as file:
             file.write(data)
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, target)
-    except BaseException:
+    except BaseException as exc:
         temporary.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _failure("write", path, exc) from None
         raise
     sync_directory(target.parent)
+
+
+def _failure(action: str, path: str | os.PathLike[str], exc: OSError) -> PersistenceError:
+    """A file-system failure in the caller's terms: the user's path, not a temporary's."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return PersistenceError(f"cannot {action} {os.fspath(path)!r}: {reason}")
+
+
+def _remove_stale_temporaries(target: Path) -> None:
+    """Remove the temporary files of ``target`` whose writing process is gone."""
+    try:
+        leftovers = list(target.parent.glob(f".{glob.escape(target.name)}.*.tmp"))
+    except OSError:  # pragma: no cover - an unreadable directory fails at mkstemp instead
+        return
+    for leftover in leftovers:
+        pid = leftover.name[len(target.name) + 2 :].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            leftover.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):  # someone else's process, or no such pid
+        pass
+    return True
 
 
 def sync_directory(directory: Path) -> None:
@@ -134,6 +180,9 @@ def write_snapshot(path: str | os.PathLike[str], state: State) -> bytes:
 
 def read_snapshot(path: str | os.PathLike[str]) -> State:
     """The state in the snapshot file at ``path`` (see :func:`decode_snapshot`)."""
-    with open(path, "rb") as file:
-        data = file.read()
+    try:
+        with open(path, "rb") as file:
+            data = file.read()
+    except OSError as exc:
+        raise _failure("read snapshot", path, exc) from None
     return decode_snapshot(data, f"snapshot {os.fspath(path)!r}")

@@ -32,6 +32,7 @@ from typing import Final
 
 from rankcore.errors import InvalidArgument, InvalidArgumentType, ScoreTypeError, ScoreValueError
 from rankcore.ranking.standing import Score
+from rankcore.validate import show
 
 __all__ = [
     "LOW_BITS",
@@ -86,7 +87,7 @@ def check_score(score: object, name: str = "score") -> Score:
     if -MAX_INT_SCORE <= score <= MAX_INT_SCORE:
         return int(score)
     raise ScoreValueError(
-        f"{name}={score} is too large to rank exactly: integer scores must lie within ±2**53"
+        f"{name}={show(score)} is too large to rank exactly: integer scores must lie within ±2**53"
     )
 
 

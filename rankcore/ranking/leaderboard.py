@@ -36,6 +36,7 @@ from rankcore.ranking.keys import (
 from rankcore.ranking.policy import Order, TiePolicy
 from rankcore.ranking.sortedkeys import SortedKeys
 from rankcore.ranking.standing import Score, Standing
+from rankcore.validate import check_id
 
 __all__ = ["Leaderboard"]
 
@@ -45,14 +46,6 @@ _COMPETITION: Final = TiePolicy.COMPETITION
 _MODIFIED: Final = TiePolicy.MODIFIED_COMPETITION
 _DENSE: Final = TiePolicy.DENSE
 _ORDINAL: Final = TiePolicy.ORDINAL
-
-
-def _check_count(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidArgumentType(f"{name} must be an int, not {type(value).__name__}")
-    if value < 0:
-        raise InvalidArgument(f"{name} must not be negative, got {value}")
-    return value
 
 
 class Leaderboard:
@@ -70,24 +63,37 @@ class Leaderboard:
     first; a write without a time counts as later than any timed write), then by the order
     in which the writes arrived.
 
+    ``order`` and ``ties`` may also be given as their values, in any case (``"asc"``).
     Scores are ints (at most 2**53 in magnitude) or finite floats. Not thread-safe: share a
     board between threads only behind a lock (the :class:`~rankcore.Engine` does this).
-    Modifying a board while iterating over it is not supported.
+    Changing a board while iterating over it raises ``RuntimeError`` at the next step, as a
+    ``dict`` does.
     """
 
-    __slots__ = ("_counts", "_desc", "_distinct", "_keys", "_members", "_seq", "_sorted", "_ties")
+    __slots__ = (
+        "_counts",
+        "_desc",
+        "_distinct",
+        "_keys",
+        "_members",
+        "_seq",
+        "_sorted",
+        "_ties",
+        "_version",
+    )
 
-    def __init__(self, order: Order = Order.DESC, ties: TiePolicy = TiePolicy.COMPETITION) -> None:
-        if not isinstance(order, Order):
-            raise InvalidArgumentType(f"order must be an Order, not {order!r}")
-        if not isinstance(ties, TiePolicy):
-            raise InvalidArgumentType(f"ties must be a TiePolicy, not {ties!r}")
+    def __init__(
+        self, order: Order | str = Order.DESC, ties: TiePolicy | str = TiePolicy.COMPETITION
+    ) -> None:
+        order = Order.parse(order, "order")
+        ties = TiePolicy.parse(ties, "ties")
         self._desc = order is Order.DESC
         self._ties = ties
         self._keys: dict[Hashable, int] = {}
         self._members: dict[int, Hashable] = {}
         self._sorted = SortedKeys()
         self._seq = 0
+        self._version = 0  # bumped by every change, so that iterators notice them
         # Only dense boards count distinct scores: rank part -> number of members with it.
         self._counts: dict[int, int] | None = {} if ties is _DENSE else None
         self._distinct: SortedList | None = SortedList() if ties is _DENSE else None
@@ -147,10 +153,12 @@ class Leaderboard:
             return False
         del self._keys[member]
         self._unlink(key)
+        self._version += 1
         return True
 
     def clear(self) -> None:
         """Remove every member. O(n)."""
+        self._version += 1
         self._keys.clear()
         self._members.clear()
         self._sorted.clear()
@@ -191,6 +199,8 @@ class Leaderboard:
         if seq >= _SEQ_LIMIT:
             raise InvalidArgument("this board has used up its write sequence numbers")
         self._seq = seq
+        if staged:
+            self._version += 1
         replaced = [self._keys[m] for m in staged if m in self._keys]
         for key in replaced:
             self._unlink(key)
@@ -213,11 +223,20 @@ class Leaderboard:
         return self._key_of(member) is not None
 
     def __iter__(self) -> Iterator[Standing]:
-        """Every standing, in rank order. O(log n) to start, O(1) amortised per entry."""
-        for start in range(0, len(self._sorted), 1024):
-            yield from self._slice(start, start + 1024, self._ties)
+        """Every standing, in rank order. O(log n) to start, O(1) amortised per entry.
 
-    def rank(self, member: Hashable, ties: TiePolicy | None = None) -> int:
+        Raises ``RuntimeError`` at the next step if the board changed meanwhile.
+        """
+        version = self._version
+        for start in range(0, len(self._sorted), 1024):
+            for standing in self._slice(start, start + 1024, self._ties):
+                if self._version != version:
+                    break
+                yield standing
+            if self._version != version:
+                raise RuntimeError("Leaderboard changed during iteration")
+
+    def rank(self, member: Hashable, ties: TiePolicy | str | None = None) -> int:
         """``member``'s rank under the board's tie policy (or ``ties``). O(log n).
 
         Raises :class:`~rankcore.MemberNotFound` (a ``KeyError``) if it is not on the board.
@@ -227,30 +246,30 @@ class Leaderboard:
             raise MemberNotFound(member)
         return self._rank(key, self._policy(ties))
 
-    def get(self, member: Hashable, ties: TiePolicy | None = None) -> Standing | None:
+    def get(self, member: Hashable, ties: TiePolicy | str | None = None) -> Standing | None:
         """``member``'s standing, or ``None`` if it is not on the board. O(log n)."""
         key = self._key_of(member)
         return None if key is None else self._standing(member, key, self._policy(ties))
 
-    def page(self, offset: int, limit: int, ties: TiePolicy | None = None) -> list[Standing]:
+    def page(self, offset: int, limit: int, ties: TiePolicy | str | None = None) -> list[Standing]:
         """Up to ``limit`` standings in rank order, starting at entry ``offset`` (from 0).
 
         O(log n + limit).
         """
-        offset = _check_count(offset, "offset")
-        limit = _check_count(limit, "limit")
+        offset = check_id(offset, "offset")
+        limit = check_id(limit, "limit")
         return self._slice(offset, offset + limit, self._policy(ties))
 
     def around(
-        self, member: Hashable, before: int, after: int, ties: TiePolicy | None = None
+        self, member: Hashable, before: int, after: int, ties: TiePolicy | str | None = None
     ) -> list[Standing]:
         """``member``'s standing with up to ``before`` entries above it and ``after`` below.
 
         Raises :class:`~rankcore.MemberNotFound` if it is not on the board.
         O(log n + before + after).
         """
-        before = _check_count(before, "before")
-        after = _check_count(after, "after")
+        before = check_id(before, "before")
+        after = check_id(after, "after")
         key = self._key_of(member)
         if key is None:
             raise MemberNotFound(member)
@@ -263,9 +282,9 @@ class Leaderboard:
         ``by_rank(1, 1)`` returns everyone tied for first (under modified competition ranking
         a tie for first has rank 2, so it returns nobody). O(log n + k) for k members returned.
         """
-        if _check_count(first, "first") < 1:
+        if check_id(first, "first") < 1:
             raise InvalidArgument(f"first must be at least 1, got {first}")
-        _check_count(last, "last")
+        check_id(last, "last")
         size = len(self._sorted)
         if last < first or first > size:
             return []
@@ -383,11 +402,10 @@ class Leaderboard:
                 f"member must be hashable, not {type(member).__name__}"
             ) from None
 
-    def _policy(self, ties: TiePolicy | None) -> TiePolicy:
+    def _policy(self, ties: TiePolicy | str | None) -> TiePolicy:
         if ties is None:
             return self._ties
-        if not isinstance(ties, TiePolicy):
-            raise InvalidArgumentType(f"ties must be a TiePolicy or None, not {ties!r}")
+        ties = TiePolicy.parse(ties, "ties")
         if ties is _DENSE and self._distinct is None:
             raise InvalidArgument("dense ranks need a board created with ties=TiePolicy.DENSE")
         return ties
@@ -409,6 +427,7 @@ class Leaderboard:
         if seq >= _SEQ_LIMIT:
             raise InvalidArgument("this board has used up its write sequence numbers")
         self._seq = seq
+        self._version += 1
         key = self._pack(part, time, seq, score)
         ties = self._ties
         # The rank is the number of keys below a bound: where this score's run starts

@@ -1,13 +1,17 @@
-"""The two choices that define how a leaderboard ranks: its order and its tie policy."""
+"""The two choices that define how a leaderboard ranks: its order and its tie policy.
+
+Both are string enums: wherever rankcore takes one, it also takes its value in any case
+(``"ASC"``, ``"Dense"``), see :class:`~rankcore.validate.Choice`.
+"""
 
 from __future__ import annotations
 
-import enum
+from rankcore.validate import Choice
 
 __all__ = ["Order", "TiePolicy"]
 
 
-class Order(enum.Enum):
+class Order(Choice):
     """Which scores are better."""
 
     DESC = "desc"
@@ -16,7 +20,7 @@ class Order(enum.Enum):
     """Lower is better (lap times)."""
 
 
-class TiePolicy(enum.Enum):
+class TiePolicy(Choice):
     """How members with equal scores are ranked.
 
     ======================== ======= ==================================================

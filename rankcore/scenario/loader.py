@@ -1,28 +1,35 @@
 """Reading a scenario document into checked :mod:`rankcore.scenario.model` values.
 
-Everything is validated here, before anything runs: JSON syntax, the ``format``, every
-field's presence and type, unknown fields, the one kind per step, references between world
-entries, and the order of step times. Each error is a :class:`ScenarioError` naming the
-place, such as ``steps[3].activity.value`` or ``target_groups[0].periods[1].end``.
+Everything is validated here, before anything runs: the file's encoding (UTF-8), JSON
+syntax, the ``format``, every field's presence and type, unknown fields, the one kind per
+step, references between world entries, and the order of step times. So are the limits that
+keep every later stage total: text is valid Unicode (no lone surrogates), integers lie within
+±(2**63 - 1), numbers are finite, times lie within :data:`EARLIEST` and :data:`LATEST`, time
+zones are IANA names, and request bodies nest at most :data:`MAX_DEPTH` deep. Each error is a
+:class:`ScenarioError` naming the place, such as ``steps[3].activity.value`` or
+``target_groups[0].periods[1].end`` (``""``: the document as a whole).
 """
 
 from __future__ import annotations
 
 import copy
+import functools
+import importlib.resources
 import json
 import math
 import os
+import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any, Final, NoReturn, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from rankcore.campaigns.brackets import Bracket
-from rankcore.errors import RankcoreError
+from rankcore.errors import InvalidArgument, RankcoreError
 from rankcore.loyalty.customers import PROFILE_FIELDS
 from rankcore.loyalty.targets import EnrollmentMode, TargetType
-from rankcore.ranking.keys import check_score
+from rankcore.ranking.keys import MAX_INT_SCORE, check_score
 from rankcore.ranking.policy import Order, TiePolicy
 from rankcore.ranking.standing import Score
 from rankcore.scenario.model import (
@@ -42,42 +49,77 @@ from rankcore.scenario.model import (
     TargetSpec,
     Tick,
 )
+from rankcore.timeline.clock import EARLIEST, LATEST
 from rankcore.timeline.recurrence import Recurrence, Schedule
+from rankcore.validate import parse_enum
 
-__all__ = ["load", "loads", "parse"]
+__all__ = ["EARLIEST", "LATEST", "MAX_DEPTH", "MAX_INT", "load", "loads", "parse"]
 
 _T = TypeVar("_T")
 _MISSING: Any = object()
 _STEP_KINDS = ("activity", "points", "tick", "request")
 _MAX_COUNT = 10_000_000
 
+MAX_INT: Final = 2**63 - 1
+"""Every integer of a scenario lies within ``-MAX_INT`` and ``MAX_INT`` (ids from 0)."""
+MAX_DEPTH: Final = 64
+"""How deep a request body may nest arrays and objects."""
+_SHOWN = 60
+"""Characters of a refused value that an error message repeats."""
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
 
 def load(source: str | os.PathLike[str] | Mapping[str, Any]) -> Scenario:
     """Load a scenario from a JSON file (a path) or from an already parsed JSON object.
 
-    Raises :class:`ScenarioError` naming the place of the first problem; an unreadable file
-    is a :class:`ScenarioError` too. O(size of the document).
+    Raises :class:`ScenarioError` naming the place of the first problem; a file that cannot
+    be read (missing, a directory, not permitted, not UTF-8) is a :class:`ScenarioError`
+    whose ``where`` is ``""``. O(size of the document).
     """
     if isinstance(source, Mapping):
         return parse(source)
     try:
-        text = Path(source).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError("", f"cannot read {os.fspath(source)!s}: {exc}") from exc
-    return loads(text)
+        data = Path(source).read_bytes()
+    except OSError as exc:
+        raise ScenarioError("", f"cannot read: {exc.strerror or exc}") from exc
+    except ValueError as exc:  # a path holding a NUL character
+        raise ScenarioError("", f"cannot read: {exc}") from exc
+    return loads(data)
 
 
-def loads(text: str) -> Scenario:
-    """Load a scenario from JSON text (see :func:`load`). O(size of the text)."""
+def loads(text: str | bytes) -> Scenario:
+    """Load a scenario from JSON text, or from its UTF-8 bytes (see :func:`load`).
+    O(size of the text)."""
+    if isinstance(text, bytes):
+        text = _decode(text)
     try:
-        document = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+        document = json.loads(
+            text,
+            object_pairs_hook=_no_duplicates,
+            parse_constant=_no_constant,
+            parse_int=_parse_int,
+        )
     except json.JSONDecodeError as exc:
         raise ScenarioError(
             "", f"bad JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
         ) from None
     except _BadJSON as exc:
         raise ScenarioError("", f"bad JSON: {exc}") from None
+    except RecursionError:
+        raise ScenarioError(
+            "", f"bad JSON: arrays and objects nest too deeply (at most {MAX_DEPTH} levels)"
+        ) from None
     return parse(document)
+
+
+def _decode(data: bytes) -> str:
+    """The text of a scenario file: strict UTF-8 (a byte order mark is a JSON error)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            "", f"cannot read: not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+        ) from None
 
 
 def parse(document: object) -> Scenario:
@@ -85,7 +127,7 @@ def parse(document: object) -> Scenario:
     top = _Object(document, "", _TOP_FIELDS)
     version = top.take("format", _str)
     if version != FORMAT:
-        _fail("format", f"must be {FORMAT!r}, got {version!r}")
+        _fail("format", f"must be {FORMAT!r}, got {_shown(version)}")
     start = top.take("start", _time)
     seed = top.take("seed", _int, 0)
     description = top.take("description", _str, None)
@@ -116,11 +158,26 @@ class _BadJSON(ValueError):
     pass
 
 
+class _LongInteger:
+    """A JSON integer with more digits than Python converts (``sys.get_int_max_str_digits``):
+    kept as its length, so that the reader of its field refuses it naming the place."""
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+
+def _parse_int(text: str) -> int | _LongInteger:
+    try:
+        return int(text)
+    except ValueError:
+        return _LongInteger(len(text.lstrip("-")))
+
+
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
-            raise _BadJSON(f"the key {key!r} appears twice in one object")
+            raise _BadJSON(f"the key {_shown(key)} appears twice in one object")
         result[key] = value
     return result
 
@@ -138,7 +195,7 @@ def _json_type(value: object) -> str:
         return "null"
     if isinstance(value, bool):
         return "a boolean"
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float, _LongInteger)):
         return "a number"
     if isinstance(value, str):
         return "a string"
@@ -149,8 +206,36 @@ def _json_type(value: object) -> str:
     return type(value).__name__
 
 
-def _join(where: str, key: str) -> str:
-    return f"{where}.{key}" if where else key
+def _join(where: str, key: object) -> str:
+    """The place of ``key`` inside ``where``: ``where.key`` for a plain name, else a quoted,
+    escaped and shortened ``where["key"]`` (so a place is always one short line)."""
+    if isinstance(key, str) and _NAME.fullmatch(key):
+        return f"{where}.{key}" if where else key
+    return f"{where}[{_shown(key)}]"
+
+
+def _shown(value: object) -> str:
+    """``value`` as an error message repeats it: JSON-quoted with every non-ASCII character
+    escaped (lone surrogates included), and cut short after :data:`_SHOWN` characters."""
+    if isinstance(value, str):
+        if len(value) > _SHOWN:
+            return json.dumps(value[:_SHOWN])[:-1] + '..."'
+        return json.dumps(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _number(value)
+    return _json_type(value)
+
+
+def _number(value: int | float | _LongInteger) -> str:
+    """An integer as a message shows it: its digits, or how many digits it has when there are
+    too many to show (or to convert: ``str`` refuses more than 4,300)."""
+    if isinstance(value, _LongInteger):
+        return f"an integer of {value.digits:,} digits"
+    if isinstance(value, float) or abs(value) < 10**_SHOWN:
+        return str(value)
+    estimate = int(value.bit_length() * math.log10(2))
+    digits = estimate + 1 if abs(value) >= 10**estimate else estimate
+    return f"an integer of {digits:,} digits"
 
 
 class _Object:
@@ -161,7 +246,7 @@ class _Object:
             _fail(where, f"must be an object, got {_json_type(value)}")
         for key in value:
             if key not in allowed:
-                _fail(_join(where, str(key)), f"unknown field (known: {', '.join(allowed)})")
+                _fail(_join(where, key), f"unknown field (known: {', '.join(allowed)})")
         self.value: Mapping[str, Any] = value
         self.where = where
 
@@ -191,6 +276,8 @@ class _Object:
 
 
 def _int(value: object, where: str) -> int:
+    if isinstance(value, _LongInteger) or (isinstance(value, int) and abs(value) > MAX_INT):
+        _fail(where, f"must lie within ±(2**63 - 1), got {_number(value)}")
     if isinstance(value, bool) or not isinstance(value, int):
         _fail(where, f"must be an integer, got {_json_type(value)}")
     return value
@@ -206,14 +293,31 @@ def _id(value: object, where: str) -> int:
 def _count(value: object, where: str) -> int:
     number = _int(value, where)
     if not 1 <= number <= _MAX_COUNT:
-        _fail(where, f"must be between 1 and {_MAX_COUNT}, got {number}")
+        _fail(where, f"must be between 1 and {_MAX_COUNT}, got {_number(number)}")
     return number
 
 
 def _str(value: object, where: str) -> str:
     if not isinstance(value, str):
         _fail(where, f"must be a string, got {_json_type(value)}")
+    _check_unicode(value, where)
     return value
+
+
+def _check_unicode(text: str, where: str) -> None:
+    """Refuse a string that is not Unicode text: one holding a lone surrogate (a ``\\ud800``
+    escape in the JSON), which no UTF-8 output can carry."""
+    if text.isascii():
+        return
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        code = ord(text[exc.start])
+        _fail(
+            where,
+            f"must be Unicode text, but holds the lone surrogate \\u{code:04x} "
+            f"at character {exc.start}",
+        )
 
 
 def _text(value: object, where: str) -> str:
@@ -230,14 +334,19 @@ def _bool(value: object, where: str) -> bool:
 
 
 def _score(value: object, where: str) -> Score:
+    too_large = "is too large to rank exactly (integers must lie within ±2**53), got"
+    if isinstance(value, _LongInteger):
+        _fail(where, f"{too_large} {_number(value)}")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         _fail(where, f"must be a number, got {_json_type(value)}")
     if isinstance(value, float) and not math.isfinite(value):
-        _fail(where, f"must be finite, got {value}")
+        _fail(where, f"must be finite, got {value} (a JSON number beyond ±1.8e308 reads as inf)")
+    if isinstance(value, int) and abs(value) > MAX_INT_SCORE:
+        _fail(where, f"{too_large} {_number(value)}")
     try:
         return check_score(value, where)
-    except RankcoreError:
-        _fail(where, f"{value} is too large to rank exactly (integers must lie within ±2**53)")
+    except RankcoreError as exc:
+        _fail(where, str(exc))
 
 
 def _time(value: object, where: str) -> datetime:
@@ -245,9 +354,18 @@ def _time(value: object, where: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        _fail(where, f"must be an ISO 8601 time such as 2024-06-01T00:00:00+05:30, got {text!r}")
+        _fail(
+            where,
+            f"must be an ISO 8601 time such as 2024-06-01T00:00:00+05:30, got {_shown(text)}",
+        )
     if moment.tzinfo is None or moment.utcoffset() is None:
-        _fail(where, f"must carry a UTC offset (such as +05:30 or Z), got {text!r}")
+        _fail(where, f"must carry a UTC offset (such as +05:30 or Z), got {_shown(text)}")
+    if not EARLIEST <= moment < LATEST:  # compares instants: never overflows
+        _fail(
+            where,
+            f"must be at or after {EARLIEST:%Y-%m-%dT%H:%M:%SZ} and before "
+            f"{LATEST:%Y-%m-%dT%H:%M:%SZ}, got {_shown(text)}",
+        )
     return moment
 
 
@@ -256,23 +374,67 @@ def _strings(value: object, where: str) -> dict[str, str]:
         _fail(where, f"must be an object of strings, got {_json_type(value)}")
     result: dict[str, str] = {}
     for key, item in value.items():
+        place = _join(where, key)
+        if not isinstance(key, str):
+            _fail(place, f"must be named by a string, got {_json_type(key)}")
+        _check_unicode(key, place)
         if not isinstance(item, str):
-            _fail(
-                f"{where}.{key}",
-                f"must be a string (as HTTP delivers it), got {_json_type(item)}",
-            )
-        result[str(key)] = item
+            _fail(place, f"must be a string (as HTTP delivers it), got {_json_type(item)}")
+        _check_unicode(item, place)
+        result[key] = item
     return result
+
+
+def _body(value: object, where: str) -> Any:
+    """A request body: any JSON value that every later stage can handle, copied.
+
+    Its strings (keys included) are Unicode text, its integers lie within ±(2**63 - 1), its
+    numbers are finite, and it nests at most :data:`MAX_DEPTH` arrays and objects. A
+    hand-built body must also be a tree, as parsed JSON is: an array or object that appears
+    twice in it (or inside itself) is refused. Walked in document order with an explicit
+    stack, so no body exhausts Python's. O(size of the body).
+    """
+    pending: list[tuple[object, str, int]] = [(value, where, 0)]
+    seen: set[int] = set()
+    while pending:
+        item, place, depth = pending.pop()
+        if isinstance(item, (Mapping, list, tuple)):
+            if depth == MAX_DEPTH:
+                _fail(place, f"nests arrays and objects too deeply (at most {MAX_DEPTH} levels)")
+            if id(item) in seen:
+                _fail(place, "is an array or object that appears twice (JSON is a tree)")
+            seen.add(id(item))
+            children: list[tuple[object, str, int]] = []
+            if isinstance(item, Mapping):
+                for key, inner in item.items():
+                    inner_place = _join(place, key)
+                    if not isinstance(key, str):
+                        _fail(inner_place, f"must be named by a string, got {_json_type(key)}")
+                    _check_unicode(key, inner_place)
+                    children.append((inner, inner_place, depth + 1))
+            else:
+                children = [(inner, f"{place}[{i}]", depth + 1) for i, inner in enumerate(item)]
+            pending.extend(reversed(children))
+        elif isinstance(item, str):
+            _check_unicode(item, place)
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                _fail(place, f"must be finite, got {item}")
+        elif isinstance(item, (int, _LongInteger)) and not isinstance(item, bool):
+            _int(item, place)
+        elif item is not None and not isinstance(item, bool):
+            _fail(place, f"must be a JSON value, got {_json_type(item)}")
+    return copy.deepcopy(value)
 
 
 def _choice(kind: type[Any]) -> Callable[[object, str], Any]:
     def read(value: object, where: str) -> Any:
         text = _str(value, where)
-        for member in kind:
-            if member.value == text:
-                return member
-        allowed = ", ".join(str(member.value) for member in kind)
-        _fail(where, f"must be one of {allowed}, got {text!r}")
+        try:
+            return parse_enum(kind, text, where)
+        except InvalidArgument:
+            allowed = ", ".join(str(member.value) for member in kind)
+            _fail(where, f"must be one of {allowed} (in any case), got {_shown(text)}")
 
     return read
 
@@ -292,14 +454,33 @@ _TOP_FIELDS = (
 )
 
 
+@functools.cache
+def _iana_zones() -> frozenset[str]:
+    """The IANA zone names rankcore knows: those of the ``tzdata`` package it depends on
+    (the same everywhere, unlike the host's zone files, which also hold names such as
+    ``localtime`` or ``posixrules`` that are no zone), else the host's."""
+    try:
+        names = importlib.resources.files("tzdata").joinpath("zones").read_text("utf-8")
+    except (ImportError, OSError):
+        return frozenset(available_timezones() - {"localtime", "posixrules"})
+    return frozenset(names.split())
+
+
+def _timezone(value: object, where: str) -> str:
+    name = _text(value, where)
+    if name not in _iana_zones():
+        _fail(where, f"{_shown(name)} is not an IANA time zone name (such as Asia/Kolkata)")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        _fail(where, f"time zone {_shown(name)} cannot be loaded: {exc}")
+    return name
+
+
 def _org(value: object, where: str) -> OrgSpec:
     entry = _Object(value, where, ("id", "timezone", "leaderboards", "connected"))
     org_id = entry.take("id", _id)
-    timezone = entry.take("timezone", _text)
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        _fail(f"{where}.timezone", f"{timezone!r} is not a known IANA time zone")
+    timezone = entry.take("timezone", _timezone)
     return OrgSpec(
         org_id,
         timezone,
@@ -320,12 +501,19 @@ def _org_zones(orgs: tuple[OrgSpec, ...]) -> dict[int, ZoneInfo]:
 def _customer(value: object, where: str) -> CustomerSpec:
     entry = _Object(value, where, ("org", "id", "count", *PROFILE_FIELDS))
     profile = {name: entry.take(name, _str, None) for name in PROFILE_FIELDS}
-    return CustomerSpec(
+    customer = CustomerSpec(
         org=entry.take("org", _id),
         id=entry.take("id", _id),
         count=entry.take("count", _count, 1),
         **profile,
     )
+    _check_last_id(customer.id, customer.count, f"{where}.count")
+    return customer
+
+
+def _check_last_id(first: int, count: int, where: str) -> None:
+    if first + count - 1 > MAX_INT:
+        _fail(where, f"{count} consecutive ids from {first} go past 2**63 - 1")
 
 
 def _period(value: object, where: str) -> PeriodSpec:
@@ -372,7 +560,7 @@ def _target(value: object, where: str) -> TargetSpec:
         value=entry.take("value", _score),
         streak_length=streak_length,
         leaderboard=entry.take("leaderboard", _bool, True),
-        ties=entry.take("ties", _choice(TiePolicy), TiePolicy.COMPETITION),
+        ties=entry.take("ties", _choice(TiePolicy), TiePolicy.ORDINAL),
         enrollment=entry.take("enrollment", _choice(EnrollmentMode), EnrollmentMode.AUTO),
         order=entry.take("order", _choice(Order), Order.DESC),
     )
@@ -436,6 +624,8 @@ def _campaign(value: object, where: str, zones: Mapping[int, ZoneInfo]) -> Campa
         schedule = Schedule.of(campaign.recurrence, campaign.start, campaign.end, zones[org])
     except RankcoreError as exc:
         _fail(f"{where}.end", str(exc))
+    except OverflowError as exc:  # cannot happen within EARLIEST and LATEST; kept total
+        _fail(f"{where}.end", f"the campaign's intervals cannot be computed: {exc}")
     if len(set(campaign.activity_ids)) != len(campaign.activity_ids):
         _fail(f"{where}.activity_ids", "holds the same id twice")
     if len(campaign.activity_ids) > schedule.last_sequence:
@@ -462,7 +652,7 @@ def _check_world(
     seen: set[str] = set()
     for i, campaign in enumerate(campaigns):
         if campaign.id in seen:
-            _fail(f"campaigns[{i}].id", f"campaign {campaign.id!r} appears twice")
+            _fail(f"campaigns[{i}].id", f"campaign {_shown(campaign.id)} appears twice")
         seen.add(campaign.id)
 
 
@@ -472,20 +662,24 @@ def _check_world(
 def _activity(value: object, where: str) -> Activity:
     fields = ("org", "customer", "metric", "value", "event_id", "count")
     entry = _Object(value, where, fields)
-    event_id: str | int | None = None
-    if entry.has("event_id"):
-        raw = entry.value["event_id"]
-        if isinstance(raw, bool) or not isinstance(raw, (str, int)):
-            _fail(f"{where}.event_id", f"must be a string or an integer, got {_json_type(raw)}")
-        event_id = raw
-    return Activity(
+    activity = Activity(
         org=entry.take("org", _id),
         customer=entry.take("customer", _id),
         metric=entry.take("metric", _text),
         value=entry.take("value", _score),
-        event_id=event_id,
+        event_id=entry.take("event_id", _event_id, None),
         count=entry.take("count", _count, 1),
     )
+    _check_last_id(activity.customer, activity.count, f"{where}.count")
+    return activity
+
+
+def _event_id(value: object, where: str) -> str | int:
+    if isinstance(value, str):
+        return _str(value, where)
+    if isinstance(value, bool) or not isinstance(value, (int, _LongInteger)):
+        _fail(where, f"must be a string or an integer, got {_json_type(value)}")
+    return _int(value, where)
 
 
 def _points(value: object, where: str) -> Points:
@@ -500,7 +694,7 @@ def _points(value: object, where: str) -> Points:
 
 def _tick(value: object, where: str) -> Tick:
     if value is not True:
-        _fail(where, f"must be true, got {json.dumps(value)}")
+        _fail(where, f"must be true, got {'false' if value is False else _json_type(value)}")
     return Tick()
 
 
@@ -509,7 +703,7 @@ def _request(value: object, where: str) -> Call:
     entry = _Object(value, where, fields)
     path = entry.take("path", _text)
     if not path.startswith("/"):
-        _fail(f"{where}.path", f"must start with '/', got {path!r}")
+        _fail(f"{where}.path", f"must start with '/', got {_shown(path)}")
     return Call(
         org=entry.take("org", _id),
         user=entry.take("user", _id),
@@ -517,7 +711,7 @@ def _request(value: object, where: str) -> Call:
         path=path,
         query=entry.take("query", _strings, {}),
         headers=entry.take("headers", _strings, {}),
-        body=copy.deepcopy(entry.value.get("body")),
+        body=entry.take("body", _body, None),
         id=entry.take("id", _text, None),
     )
 

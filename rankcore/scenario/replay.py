@@ -21,6 +21,7 @@ from rankcore.scenario.loader import load
 from rankcore.scenario.model import (
     Activity,
     Call,
+    OrgSpec,
     Points,
     Scenario,
     ScenarioError,
@@ -87,10 +88,22 @@ class Replayer:
         return self.engine
 
     def run(self) -> Iterator[Line]:
-        """Run every step in order, yielding the output lines. O(cost of the steps)."""
+        """Run every step in order, yielding the output lines. O(cost of the steps).
+
+        A step that fails other than by a domain refusal of its event (which is a line)
+        raises :class:`ScenarioError` naming the step, such as ``steps[4]``.
+        """
         self.build()
         for step in self.scenario.steps:
-            yield from self.step(step)
+            try:
+                lines = self.step(step)
+            except ScenarioError:
+                raise
+            except RankcoreError as exc:
+                raise ScenarioError(
+                    f"steps[{step.index}]", f"refused by the engine: {exc}"
+                ) from exc
+            yield from lines
 
     def step(self, step: Step) -> list[Line]:
         """Run one step and return its output lines (none for a step that went well, unless
@@ -160,11 +173,11 @@ class Replayer:
         engine, scenario = self.engine, self.scenario
         where = ""
         try:
-            for i, org in enumerate(scenario.orgs):
+            for i, (org, links) in enumerate(
+                zip(scenario.orgs, _links(scenario.orgs), strict=True)
+            ):
                 where = f"orgs[{i}]"
-                engine.add_org(
-                    org.id, org.timezone, leaderboards=org.leaderboards, connected=org.connected
-                )
+                engine.add_org(org.id, org.timezone, leaderboards=org.leaderboards, connected=links)
             for i, customer in enumerate(scenario.customers):
                 where = f"customers[{i}]"
                 for customer_id in range(customer.id, customer.id + customer.count):
@@ -222,6 +235,29 @@ class Replayer:
                 )
         except RankcoreError as exc:
             raise ScenarioError(where, f"refused by the engine: {exc}") from exc
+
+
+def _links(orgs: tuple[OrgSpec, ...]) -> list[list[int]]:
+    """The connections to make as each org registers, in the order of ``orgs``.
+
+    Connections go both ways, and the engine links only orgs it knows: so a link is made when
+    the second of its two orgs registers, whichever of them lists it. A link to an org that
+    is not in the world has nothing to link to (such an org has no data) and is left out.
+    O(orgs + connections).
+    """
+    known = {org.id for org in orgs}
+    registered: set[int] = set()
+    waiting: dict[int, list[int]] = {}  # org id -> the earlier orgs that listed it
+    result = []
+    for org in orgs:
+        links = [other for other in org.connected if other in registered]
+        links += waiting.pop(org.id, [])
+        for other in org.connected:
+            if other in known and other not in registered and other != org.id:
+                waiting.setdefault(other, []).append(org.id)
+        registered.add(org.id)
+        result.append(list(dict.fromkeys(links)))
+    return result
 
 
 class ScenarioIds(IdGenerator):

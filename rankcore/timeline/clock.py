@@ -9,19 +9,43 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
-from typing import Protocol, runtime_checkable
+from typing import Final, Protocol, TypeGuard, runtime_checkable
 
-from rankcore.errors import InvalidArgument, InvalidArgumentType
+from rankcore.errors import ClockError, InvalidArgument, InvalidArgumentType
 
-__all__ = ["Clock", "ManualClock", "SystemClock", "require_aware"]
+__all__ = [
+    "EARLIEST",
+    "LATEST",
+    "Clock",
+    "ManualClock",
+    "SystemClock",
+    "check_clock",
+    "is_clock",
+    "read_clock",
+    "require_aware",
+]
+
+
+EARLIEST: Final = datetime(1970, 1, 1, tzinfo=UTC)
+"""No time rankcore accepts is earlier than this."""
+LATEST: Final = datetime(3000, 1, 1, tzinfo=UTC)
+"""Every time rankcore accepts is earlier than this: the calendar arithmetic of periods and
+intervals (the next one, a closed one's retention) stays far inside what ``datetime`` holds."""
 
 
 def require_aware(value: object, name: str) -> datetime:
-    """Return ``value`` if it is a timezone-aware ``datetime``, else raise naming ``name``."""
+    """Return ``value`` if it is a timezone-aware ``datetime`` within :data:`EARLIEST` and
+    :data:`LATEST`, else raise :class:`~rankcore.InvalidArgument` (or
+    :class:`~rankcore.InvalidArgumentType`) naming ``name``. O(1)."""
     if not isinstance(value, datetime):
         raise InvalidArgumentType(f"{name} must be a datetime, not {type(value).__name__}")
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidArgument(f"{name} must be timezone-aware, got naive {value.isoformat()}")
+    if not EARLIEST <= value < LATEST:  # compares instants: never overflows
+        raise InvalidArgument(
+            f"{name} must be at or after 1970-01-01T00:00:00Z and before"
+            f" 3000-01-01T00:00:00Z, got {value.isoformat()}"
+        )
     return value
 
 
@@ -32,6 +56,45 @@ class Clock(Protocol):
     def now(self) -> datetime:
         """The current time, timezone-aware."""
         ...
+
+
+def is_clock(value: object) -> TypeGuard[Clock]:
+    """Whether ``value`` can serve as a clock: it has a callable ``now``. O(1)."""
+    return callable(getattr(value, "now", None))
+
+
+def check_clock(value: object, name: str = "clock") -> Clock:
+    """``value`` if :func:`is_clock`, else :class:`~rankcore.InvalidArgumentType`. O(1)."""
+    if not is_clock(value):
+        raise InvalidArgumentType(
+            f"{name} must be a clock (an object with a now() method), not {type(value).__name__}"
+        )
+    return value
+
+
+def read_clock(clock: Clock, last: datetime | None = None) -> datetime:
+    """``clock.now()``, checked: a timezone-aware ``datetime`` no earlier than ``last`` (the
+    previous reading, if any).
+
+    Raises :class:`~rankcore.errors.ClockError` when ``now()`` fails, returns anything else
+    than a ``datetime``, a naive one, or goes backwards; the caller changes nothing then.
+    O(1).
+    """
+    try:
+        now = clock.now()
+    except Exception as exc:
+        raise ClockError(f"the clock's now() failed: {exc!r}") from exc
+    if not isinstance(now, datetime):
+        raise ClockError(f"the clock's now() must return a datetime, not {type(now).__name__}")
+    try:
+        offset = now.utcoffset()
+    except Exception as exc:
+        raise ClockError(f"the clock's time has a broken tzinfo: {exc!r}") from exc
+    if offset is None:
+        raise ClockError(f"the clock's now() must be timezone-aware, got {now.isoformat()}")
+    if last is not None and now < last:
+        raise ClockError(f"the clock went backwards: {now.isoformat()} after {last.isoformat()}")
+    return now
 
 
 class SystemClock:

@@ -24,15 +24,15 @@ Everything here is pure: no clock, no state. All returned datetimes are in UTC.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import attrs
 
-from rankcore.errors import InvalidArgument, InvalidArgumentType
-from rankcore.timeline.clock import require_aware
+from rankcore.errors import InvalidArgument
+from rankcore.timeline.clock import EARLIEST, LATEST, require_aware
+from rankcore.validate import Choice, check_zone
 
 __all__ = [
     "EARLIEST",
@@ -44,16 +44,12 @@ __all__ = [
     "intervals",
 ]
 
-EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
-"""The earliest campaign start a schedule accepts."""
-LATEST = datetime(9000, 1, 1, tzinfo=UTC)
-"""The latest campaign end a schedule accepts."""
 
 _ONE_US = timedelta(microseconds=1)
 
 
-class Recurrence(enum.Enum):
-    """How often a campaign's leaderboard resets."""
+class Recurrence(Choice):
+    """How often a campaign's leaderboard resets (:meth:`parse` takes any case)."""
 
     DAILY = "daily"
     """A new interval at every local midnight."""
@@ -63,23 +59,6 @@ class Recurrence(enum.Enum):
     """A new interval on the 1st of every month at local midnight."""
     CAMPAIGN_DURATION = "campaign_duration"
     """One interval for the whole campaign."""
-
-    @classmethod
-    def parse(cls, value: Recurrence | str, name: str = "recurrence") -> Recurrence:
-        """``value`` as a :class:`Recurrence`; accepts the member or its string value. O(1)."""
-        if isinstance(value, Recurrence):
-            return value
-        if not isinstance(value, str):
-            raise InvalidArgumentType(
-                f"{name} must be a Recurrence or one of {_KINDS}, not {type(value).__name__}"
-            )
-        try:
-            return cls(value)
-        except ValueError:
-            raise InvalidArgument(f"{name} must be one of {_KINDS}, got {value!r}") from None
-
-
-_KINDS = ", ".join(repr(kind.value) for kind in Recurrence)
 
 
 @attrs.frozen(slots=True)
@@ -168,24 +147,14 @@ class Schedule:
         zone: ZoneInfo | str,
     ) -> Schedule:
         """Validate and build a schedule. ``start`` < ``end``, both aware. O(1)."""
-        recurrence = Recurrence.parse(kind)
+        recurrence = Recurrence.parse(kind, "recurrence")
         require_aware(start, "start")
         require_aware(end, "end")
-        if isinstance(zone, str):
-            try:
-                zone = ZoneInfo(zone)
-            except (ValueError, LookupError) as exc:
-                raise InvalidArgument(f"zone {zone!r} is not a known IANA time zone") from exc
-        elif not isinstance(zone, ZoneInfo):
-            raise InvalidArgumentType(f"zone must be a ZoneInfo, not {type(zone).__name__}")
+        zone = check_zone(zone, "zone")
         start_utc, end_utc = start.astimezone(UTC), end.astimezone(UTC)
         if not start_utc < end_utc:
             raise InvalidArgument(
                 f"start ({start.isoformat()}) must be earlier than end ({end.isoformat()})"
-            )
-        if start_utc < EARLIEST or end_utc > LATEST:
-            raise InvalidArgument(
-                f"start and end must lie between {EARLIEST.isoformat()} and {LATEST.isoformat()}"
             )
         if recurrence is Recurrence.CAMPAIGN_DURATION:
             return cls(recurrence, start_utc, end_utc, zone, _first_unit=0, _last_sequence=1)
