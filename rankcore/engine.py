@@ -13,7 +13,9 @@ flows from here down.
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import os
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -53,9 +55,10 @@ from rankcore.commands import (
     encode_args,
     unrecordable,
 )
-from rankcore.errors import InvalidArgument, InvalidArgumentType
+from rankcore.errors import InvalidArgument, InvalidArgumentType, RankcoreError
 from rankcore.events import EventBus
 from rankcore.ids import IdGenerator
+from rankcore.log.redis import RedisLog
 from rankcore.loyalty.badges import BadgeGroup
 from rankcore.loyalty.customers import Customer, CustomerProfile
 from rankcore.loyalty.periods import Period
@@ -73,6 +76,7 @@ from rankcore.persistence.codec import decode_time, encode_time
 from rankcore.persistence.errors import (
     JournalCorrupted,
     JournalError,
+    LogUnavailable,
     PersistenceError,
     SnapshotCorrupted,
 )
@@ -85,11 +89,18 @@ from rankcore.persistence.journal import (
     encode_record,
     scan_journal,
 )
-from rankcore.persistence.snapshot import encode_snapshot, read_snapshot, write_atomic
+from rankcore.persistence.snapshot import (
+    canonical,
+    decode_snapshot,
+    encode_snapshot,
+    read_snapshot,
+    write_atomic,
+)
 from rankcore.ranking.policy import Order, TiePolicy
 from rankcore.ranking.standing import Score
 from rankcore.tenancy import Org, Tenants
 from rankcore.timeline.clock import (
+    EARLIEST,
     Clock,
     ManualClock,
     SystemClock,
@@ -163,6 +174,15 @@ class Engine:
         self._failed: JournalError | None = None
         self._closed = False
         self._recovery: RecoveryReport | None = None
+        # -- replication (see ``connect``): the log, the wall clock, the last applied entry --
+        self._replica: RedisLog | None = None
+        self._wall: Clock = self._clock
+        self._last_wall: datetime | None = None
+        self._position: str | None = None
+        self._applying = False
+        self._synced_at: datetime | None = None
+        self._follower: threading.Thread | None = None
+        self._stop = threading.Event()
         if journal is not None:
             policy = FsyncPolicy.parse(fsync, "fsync")
             if isinstance(fsync_interval, bool) or not isinstance(fsync_interval, (int, float)):
@@ -183,7 +203,12 @@ class Engine:
         answers a naive time, not a time, or an earlier time than before. O(1)."""
         with self._lock:
             self._check_usable()
-            return self._read_clock()
+            return self._read_wall() if self._replica is not None else self._read_clock()
+
+    def _read_wall(self) -> datetime:
+        now = read_clock(self._wall, self._last_wall)
+        self._last_wall = now
+        return now
 
     def _read_clock(self) -> datetime:
         now = read_clock(self._clock, self._last_now)
@@ -199,6 +224,13 @@ class Engine:
         require_aware(t, "t")
         with self._lock:
             self._check_usable()
+            if self._replica is not None:  # a replica's time is its log's: move the wall
+                if isinstance(self._wall, ManualClock):
+                    self._wall.set(t)
+                elif t > self._read_wall():
+                    raise InvalidArgument(f"t ({t.isoformat()}) is later than the system clock")
+                self._sync()
+                return
             clock = self._clock
             if not isinstance(clock, ManualClock):
                 now = self._sync()
@@ -224,9 +256,13 @@ class Engine:
         that time: the operation that called it acts at that same instant (a second reading
         of a system clock could fall past an end that was not closed).
 
-        Called under the lock at the start of every public operation.
+        Called under the lock at the start of every public operation. On a replica, what is
+        due at the wall clock's time is closed through the log (a ``Sync`` command), so that
+        every replica closes it at the same point of the history.
         """
         self._check_usable()
+        if self._replica is not None and not self._applying:
+            return self._sync_replica()
         now = self._read_clock()
         events = self._close_due(now)
         if events:
@@ -253,6 +289,8 @@ class Engine:
         raises and changes nothing; one that cannot be encoded is refused before it is
         applied. O(the command's own cost).
         """
+        if self._replica is not None and not self._applying:
+            return cast(R, self._write_through(command))
         with self._lock:
             now = self._sync()
             line = self._encode(command, now)
@@ -398,6 +436,155 @@ class Engine:
                 self._checkpoint(journal)
             except PersistenceError as exc:  # the record is safe; the next try comes later
                 _log.warning("automatic checkpoint of %s failed: %s", journal.path, exc)
+
+    # -- replication over a shared log ----------------------------------------------------------
+
+    @classmethod
+    def connect(
+        cls, url: str, *, clock: Clock | None = None, follow: bool = False, seed: int = 0
+    ) -> Engine:
+        """A replica of the engine whose commands a Redis stream holds (``redis://host:6379/0
+        ?prefix=rankcore``, ``rediss://...``, or ``redis+cluster://host:port``).
+
+        Any replica accepts writes: a write is encoded, appended to the stream (one ``XADD``)
+        and returns once this replica has applied the log up to its own entry (it reads its
+        own writes). Reads are local and in memory; :meth:`sync` applies what others
+        appended, and ``follow=True`` keeps a thread tailing the stream so that reads lag by
+        about a round trip. Replicas synced to the same entry hold byte-identical
+        :meth:`snapshot`\\ s. ``clock`` (default: the system clock) stamps this replica's
+        writes; the engine's own time is its log's. The stored checkpoint (see
+        :meth:`checkpoint`) is loaded first, then the stream after it. Needs the ``redis``
+        extra. See ``docs/scaling.md``.
+        """
+        log = RedisLog(url)
+        engine = cls(clock=clock, seed=seed)
+        engine._wall = engine._clock
+        engine._clock = ManualClock(EARLIEST)  # the log's time: moved by its entries only
+        engine._replica = log
+        stored = log.load_snapshot()
+        if stored is not None:
+            position, data = stored
+            engine._restore(decode_snapshot(data, f"the checkpoint of {log.name!r}"), None, "")
+            engine._position = position
+        engine.sync()
+        if follow:
+            engine._follower = threading.Thread(
+                target=engine._follow, name="rankcore-log-follower", daemon=True
+            )
+            engine._follower.start()
+        return engine
+
+    def sync(self) -> None:
+        """Apply everything appended to the log so far, by any replica (a no-op for an engine
+        without a shared log). Raises :class:`~rankcore.LogUnavailable` if the log cannot be
+        read. O(entries applied)."""
+        with self._lock:
+            self._check_usable()
+            if self._replica is not None:
+                self._catch_up(None)
+
+    def lag(self) -> float:
+        """Seconds since this replica last knew it had applied the whole log (``0.0`` for an
+        engine without a shared log, ``inf`` before its first sync). O(1)."""
+        with self._lock:
+            if self._replica is None:
+                return 0.0
+            if self._synced_at is None:
+                return math.inf
+            return max((self._read_wall() - self._synced_at).total_seconds(), 0.0)
+
+    def _sync_replica(self) -> datetime:
+        """A replica's closing: append a ``Sync`` when something is due at the wall clock's
+        time; reads go on from local state when the log is unreachable."""
+        due = [d for d in (self._campaigns.next_due(), self._loyalty.next_due()) if d is not None]
+        if due:
+            wall = self._read_wall()
+            if min(due) <= wall:
+                try:
+                    self._write_through(Sync(), wall)
+                except LogUnavailable as exc:
+                    _log.warning("closings wait for the log: %s", exc)
+        return self._clock.now()
+
+    def _write_through(self, command: Command[Any], wall: datetime | None = None) -> Any:
+        """Encode ``command`` at the wall clock's time, append it to the log, apply the log up
+        to it and answer what applying it answered (or raise its refusal)."""
+        replica = self._replica
+        assert replica is not None
+        with self._lock:
+            self._check_usable()
+            stamp = self._read_wall() if wall is None else wall
+            record = {"t": encode_time(stamp), "op": command.op, "args": encode_args(command)}
+            try:
+                payload = canonical(record)
+            except (ValueError, RecursionError):
+                raise unrecordable(command) from None
+            entry, batch = replica.append_and_read(payload, self._position)
+            return self._catch_up(entry, batch)
+
+    def _catch_up(self, until: str | None, batch: list[tuple[str, bytes]] | None = None) -> Any:
+        """Apply the log's entries after the last applied one: up to ``until`` (returning what
+        that entry answered, or raising its refusal), or to the end for ``None``. ``batch``
+        holds entries already read (the write path reads them with its append)."""
+        replica = self._replica
+        assert replica is not None
+        wall = self._read_wall()
+        outcome: tuple[Any, RankcoreError | None] = (None, None)
+        while True:
+            if batch is None:
+                batch = replica.read_after(self._position, 1000)
+            for entry, payload in batch:
+                applied = self._apply_entry(entry, payload)
+                if entry == until:
+                    outcome, until = applied, None
+            if until is None and len(batch) < 1000:
+                break
+            if not batch:  # pragma: no cover - our own entry is always there to read
+                raise LogUnavailable(f"entry {until} vanished from the log {replica.name!r}")
+            batch = None
+        self._synced_at = wall
+        result, error = outcome
+        if error is not None:
+            raise error
+        return result
+
+    def _apply_entry(self, entry: str, payload: bytes) -> tuple[Any, RankcoreError | None]:
+        """Apply one log entry at its instant, as every replica does: the same entries in the
+        same order give the same state, generated ids included."""
+        clock = self._clock
+        assert isinstance(clock, ManualClock)
+        try:
+            record = json.loads(payload)
+            t = decode_time(record["t"])
+            command = decode_command(record["op"], record["args"])
+        except (ValueError, TypeError, KeyError, RecursionError) as exc:
+            _log.warning("log entry %s is malformed and skipped: %s", entry, exc)
+            self._position = entry
+            return None, InvalidArgument(f"log entry {entry} is malformed")
+        if t > clock.now():
+            clock.set(t)
+        self._ids.reseed(f"{self._replica.name if self._replica else ''}:{entry}")
+        self._applying = True
+        try:
+            return self._execute(command), None
+        except RankcoreError as exc:  # refused here as on every replica: changes nothing
+            return None, exc
+        finally:
+            self._applying = False
+            self._position = entry
+
+    def _follow(self) -> None:
+        """The follower thread: wait for new entries (``XREAD BLOCK``) and apply them."""
+        replica = self._replica
+        assert replica is not None
+        while not self._stop.is_set():
+            try:
+                if replica.wait(self._position, 1.0) and not self._stop.is_set():
+                    self.sync()
+            except LogUnavailable:
+                self._stop.wait(0.5)
+            except JournalError:  # closed
+                return
 
     # -- events -------------------------------------------------------------------------------
 
@@ -886,10 +1073,16 @@ class Engine:
 
         Recovery then replays only what follows. Raises :class:`InvalidArgument` for an
         engine without a journal, and :class:`~rankcore.PersistenceError` if the snapshot
-        cannot be written (the engine keeps its journal and goes on). O(size of the state).
+        cannot be written (the engine keeps its journal and goes on). On a replica, stores
+        the snapshot in the log with the entry it covers and trims the stream before it
+        (unless a later checkpoint is stored already). O(size of the state).
         """
         with self._lock:
             self._check_usable()
+            if self._replica is not None:
+                if self._position is not None:
+                    self._replica.store_snapshot(self._position, encode_snapshot(self._state()))
+                return
             journal = self._journal
             if journal is None:
                 raise InvalidArgument("checkpoint() needs an engine opened with a journal")
@@ -908,7 +1101,16 @@ class Engine:
         """fsync and close the journal (if any), stop its background fsync and release its
         lock. A journalled engine is then finished: every later mutation or read raises
         :class:`~rankcore.persistence.errors.JournalError` (open a new one on the journal);
-        :meth:`snapshot` and :meth:`save` still work. Idempotent."""
+        :meth:`snapshot` and :meth:`save` still work. A replica stops following its log and
+        closes its connections. Idempotent."""
+        if self._replica is not None and not self._closed:
+            self._stop.set()
+            if self._follower is not None:
+                self._follower.join()
+            with self._lock:
+                self._closed = True
+                self._replica.close()
+            return
         with self._lock:
             if self._journal is not None and not self._closed:
                 self._closed = True
@@ -941,6 +1143,7 @@ class Engine:
                     else {"kind": "system"}
                 ),
                 "ids": [version, list(internal), gauss],
+                "log_position": self._position,
             },
             "tenants": [
                 [org.id, _zone_key(org.zone), org.leaderboards, sorted(org.connected)]
@@ -969,6 +1172,9 @@ class Engine:
             seq = meta["journal_seq"]
             if type(seq) is not int or seq < 0:
                 raise ValueError("bad journal sequence")
+            position = meta.get("log_position")
+            if position is not None and not isinstance(position, str):
+                raise ValueError("bad log position")
             saved = meta["clock"]
             saved_now = decode_time(saved["now"]) if saved["kind"] == "manual" else None
             if campaigns.to_state() != state["campaigns"] or loyalty.to_state() != state["loyalty"]:
@@ -978,6 +1184,7 @@ class Engine:
         self._ids.setstate(ids_state)
         self._tenants, self._campaigns, self._loyalty = tenants, campaigns, loyalty
         self._journal_seq = seq
+        self._position = position
         self._clock = _restored_clock(clock, saved_now)
 
     def _open_journal(

@@ -28,6 +28,11 @@ class IdGenerator:
         """``length`` lowercase hexadecimal digits, e.g. a 24-digit badge group id."""
         return f"{self._random.getrandbits(4 * length):0{length}x}"
 
+    def reseed(self, seed: str) -> None:
+        """Start the sequence afresh from ``seed``: replicas that reseed with the same log
+        entry's id generate the same ids whatever they applied before. O(len(seed))."""
+        self._random.seed(seed, version=2)
+
     def getstate(self) -> Any:
         """The generator's state, for snapshots."""
         return self._random.getstate()

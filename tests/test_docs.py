@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from servers import RedisServer
 
 import rankcore
 
@@ -18,11 +19,24 @@ _PYTHON = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 _SHELL = re.compile(r"^```sh\n(.*?)^```", re.S | re.M)
 
 
+_REDIS = "redis://127.0.0.1:6379"
+
+
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
-def test_python_examples_run(page: Path) -> None:
+def test_python_examples_run(page: Path, tmp_path: Path) -> None:
+    """Blocks run in order in one namespace; a page whose examples reach Redis at
+    ``redis://127.0.0.1:6379`` gets a real server of its own on a free port instead."""
     namespace: dict[str, object] = {"__name__": f"example_{page.stem}"}
-    for block in _PYTHON.findall(page.read_text()):
-        exec(compile(block, str(page), "exec"), namespace)
+    text = page.read_text()
+    server = RedisServer(tmp_path / "redis").start() if _REDIS in text else None
+    try:
+        if server is not None:
+            text = text.replace(_REDIS, f"redis://127.0.0.1:{server.port}")
+        for block in _PYTHON.findall(text):
+            exec(compile(block, str(page), "exec"), namespace)
+    finally:
+        if server is not None:
+            server.stop()
 
 
 def test_readme_has_exactly_two_setup_commands_and_ci_runs_the_second() -> None:

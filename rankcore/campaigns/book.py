@@ -251,6 +251,12 @@ class CampaignBook:
             campaign.info.id, source_id, state.activity_id, state.span.sequence, False, standing
         )
 
+    def next_due(self) -> datetime | None:
+        """The earliest instant at which :meth:`close_due` would change something (open or
+        close an interval, forget an event id), or ``None``. O(1)."""
+        heads = [queue[0][0] for queue in (self._due, self._forget) if queue]
+        return min(heads) if heads else None
+
     def close_due(self, now: datetime) -> list[IntervalClosed]:
         """Open every interval that has started by ``now`` and close every one that has ended
         (``end <= now``); returns the closings in the order the intervals ended. Forgets

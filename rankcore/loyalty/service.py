@@ -584,6 +584,12 @@ class LoyaltyService:
 
     # -- time -------------------------------------------------------------------------------
 
+    def next_due(self) -> datetime | None:
+        """The earliest instant at which :meth:`close_due` would change something (close a
+        period, forget an event id), or ``None``. O(1)."""
+        heads = [queue[0][0] for queue in (self._due, self._forget) if queue]
+        return min(heads) if heads else None
+
     def close_due(self, now: datetime) -> list[object]:
         """Close every period that ended by ``now``, in order of end; returns the events
         (streaks broken). O(c + s log n) for c periods closed and s streaks concerned.

@@ -8,6 +8,7 @@ __all__ = [
     "JournalCorrupted",
     "JournalError",
     "JournalLocked",
+    "LogUnavailable",
     "PersistenceError",
     "SnapshotCorrupted",
     "SnapshotError",
@@ -44,3 +45,9 @@ class JournalCorrupted(JournalError, ValueError):
 class JournalLocked(JournalError):
     """Another engine, in this process or another, has the journal open: one journal has
     one writer. Nothing was opened; the engine that holds the journal keeps working."""
+
+
+class LogUnavailable(PersistenceError):
+    """The replicated log (Redis) cannot be reached. A write that raises it was not applied
+    here; if it was raised after the command reached the log, the command is applied by the
+    next :meth:`~rankcore.Engine.sync` (retry it with the same event id: it counts once)."""

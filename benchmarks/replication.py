@@ -1,0 +1,145 @@
+"""Replicated engines against the embedded engine and raw Redis, measured in one run.
+
+    python benchmarks/replication.py [--ops 3000]
+
+Starts its own ``redis-server`` on a free loopback port (no persistence) in a temporary
+directory and stops it at the end. Reports, for one campaign award per call:
+
+- the embedded engine (in memory, no log), a replica (``Engine.connect``: XADD, then apply
+  the log up to its own entry) and raw Redis (ZINCRBY and ZCOUNT for the new rank, in one
+  pipelined round trip), as calls per second and as ratios;
+- a replica's local read (``campaign_entry``) against a ZREVRANGE round trip;
+- the apply rate of a new replica catching up on the whole stream;
+- the follow lag: from the start of a write on one replica until a ``follow=True`` replica
+  sees it (the write's own round trip included).
+
+Results are quoted in ``docs/performance.md``; needs the ``redis`` extra and redis-server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import redis
+
+from rankcore import Engine, ManualClock, SourceNotFound
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _rate(calls: int, action: Callable[[int], object]) -> float:
+    started = time.perf_counter()
+    for k in range(calls):
+        action(k)
+    return calls / (time.perf_counter() - started)
+
+
+def _world(engine: Engine, start: datetime) -> None:
+    engine.add_org(1, "UTC")
+    engine.create_campaign(
+        1, recurrence="campaign_duration", start=start - timedelta(hours=1),
+        end=start + timedelta(days=30), campaign_id="camp",
+    )  # fmt: skip
+
+
+def _sees(engine: Engine, source: str) -> bool:
+    try:
+        return engine.campaign_entry(1, "camp", source) is not None
+    except SourceNotFound:
+        return False
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ops", type=int, default=3000)
+    ops = parser.parse_args().ops
+    binary = shutil.which("redis-server")
+    if binary is None:
+        sys.exit("replication.py needs redis-server on PATH")
+    port = _free_port()
+    with tempfile.TemporaryDirectory() as folder:
+        server = subprocess.Popen(
+            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", folder],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            client = redis.Redis(port=port)
+            for _ in range(200):
+                try:
+                    client.ping()
+                    break
+                except redis.ConnectionError:
+                    time.sleep(0.05)
+            _run(port, client, ops)
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+
+
+def _run(port: int, client: redis.Redis, ops: int) -> None:
+    url = f"redis://127.0.0.1:{port}/0?prefix=bench"
+    start = datetime.now(UTC)
+    embedded = Engine(clock=ManualClock(start))
+    _world(embedded, start)
+    replica = Engine.connect(url)
+    _world(replica, replica.now())
+
+    def raw(k: int) -> None:
+        pipe = client.pipeline(transaction=False)
+        pipe.zincrby("raw", 1, f"s{k % 500}")
+        pipe.zcount("raw", 1, "+inf")
+        pipe.execute()
+
+    results = {
+        "embedded": _rate(ops, lambda k: embedded.award("camp", f"s{k % 500}", 1)),
+        "replica": _rate(ops, lambda k: replica.award("camp", f"s{k % 500}", 1)),
+        "raw ZINCRBY+ZCOUNT": _rate(ops, raw),
+    }
+    for name, rate in results.items():
+        print(f"write {name:>20}: {rate:>10,.0f} calls/s ({1e6 / rate:7.1f} us)")
+    extra = 1e6 / results["replica"] - 1e6 / results["raw ZINCRBY+ZCOUNT"]
+    print(f"a replicated write costs {extra:.1f} us more than a raw ZINCRBY+ZCOUNT round trip")
+    local = _rate(ops, lambda k: replica.campaign_entry(1, "camp", f"s{k % 500}"))
+    remote = _rate(ops, lambda k: client.zrevrange("raw", 0, 19, withscores=True))
+    print(f"read  replica campaign_entry: {local:>10,.0f} calls/s")
+    print(f"read  ZREVRANGE round trip:   {remote:>10,.0f} calls/s ({local / remote:.1f}x)")
+    entries = replica_length = client.xlen("{bench:p0}:log")
+    started = time.perf_counter()
+    fresh = Engine.connect(url)
+    elapsed = time.perf_counter() - started
+    print(f"apply a new replica catching up: {entries / elapsed:,.0f} entries/s ({entries:,})")
+    assert fresh.snapshot() == replica.snapshot()
+    follower = Engine.connect(url, follow=True)
+    lags = []
+    for k in range(200):
+        source = f"lag{k}"
+        sent = time.perf_counter()
+        replica.award("camp", source, 1)
+        while not _sees(follower, source):
+            time.sleep(0.0002)
+        lags.append((time.perf_counter() - sent) * 1000)
+    print(
+        f"follow lag: median {statistics.median(lags):.2f} ms, max {max(lags):.2f} ms"
+        f" over {len(lags)} writes (stream of {replica_length:,} entries)"
+    )
+    for engine in (replica, fresh, follower):
+        engine.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,153 @@
+"""The replicated log on Redis: one stream of encoded commands, and its checkpoint snapshot.
+
+Keys carry a hash tag (``{<prefix>:p0}:log``, ``{<prefix>:p0}:snapshot``) so that a partition's
+stream and snapshot live in one slot of a Redis Cluster. Entries are ``XADD`` with one field,
+``c``, the command's canonical JSON; Redis orders them, and every replica applies them in that
+order (no consensus of rankcore's own). A checkpoint stores the snapshot with the entry it
+covers and trims the stream before that entry, in one Lua script so that an older
+checkpoint can never replace a newer one.
+
+Needs the ``redis`` extra (redis-py, with hiredis): ``pip install 'rankcore[redis]'``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from rankcore.errors import InvalidArgument
+from rankcore.persistence.errors import LogUnavailable
+
+__all__ = ["RedisLog"]
+
+_STORE: Final = """
+local function newer(a, b)
+  if not b then return true end
+  local ams, aseq = string.match(a, "(%d+)-(%d+)")
+  local bms, bseq = string.match(b, "(%d+)-(%d+)")
+  ams, aseq, bms, bseq = tonumber(ams), tonumber(aseq), tonumber(bms), tonumber(bseq)
+  return ams > bms or (ams == bms and aseq > bseq)
+end
+local stored = redis.call("HGET", KEYS[1], "position")
+if not newer(ARGV[1], stored) then return 0 end
+redis.call("HSET", KEYS[1], "position", ARGV[1], "data", ARGV[2])
+redis.call("XTRIM", KEYS[2], "MINID", ARGV[1])
+return 1
+"""
+"""Store a snapshot only if it covers a later entry than the stored one, then trim."""
+
+
+def _client(url: str) -> tuple[Any, str]:
+    """A redis-py client for ``url`` and the key prefix its ``?prefix=`` names."""
+    try:
+        import redis
+        import redis.cluster
+    except ImportError:  # pragma: no cover - the extra is installed in the test environment
+        raise InvalidArgument(
+            "a Redis log needs the 'redis' extra: pip install 'rankcore[redis]'"
+        ) from None
+    if not isinstance(url, str):
+        raise InvalidArgument(f"url must be a redis:// URL, not {type(url).__name__}")
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    prefix = query.pop("prefix", "rankcore")
+    if not prefix or any(c in prefix for c in "{}"):
+        raise InvalidArgument(f"prefix must be non-empty and hold no braces, got {prefix!r}")
+    options = {"socket_timeout": 10.0, "socket_connect_timeout": 5.0}
+    if parts.scheme == "redis+cluster":
+        plain = urlunsplit(("redis", parts.netloc, parts.path, urlencode(query), ""))
+        return redis.cluster.RedisCluster.from_url(plain, **options), prefix
+    if parts.scheme not in ("redis", "rediss", "unix"):
+        raise InvalidArgument(
+            f"url must start with redis://, rediss:// or redis+cluster://, got {parts.scheme!r}"
+        )
+    plain = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+    return redis.Redis.from_url(plain, **options), prefix
+
+
+class RedisLog:
+    """One partition's stream of commands on Redis. Thread-safe (redis-py pools its
+    connections); every Redis failure is raised as :class:`LogUnavailable`."""
+
+    def __init__(self, url: str, partition: int = 0) -> None:
+        self._redis, prefix = _client(url)
+        self.name = f"{prefix}:p{partition}"
+        tag = "{" + self.name + "}"
+        self.stream = f"{tag}:log"
+        self.snapshot_key = f"{tag}:snapshot"
+        self._store = self._redis.register_script(_STORE)
+
+    def _call(self, action: str, *args: Any, **kwargs: Any) -> Any:
+        import redis
+
+        try:
+            return getattr(self._redis, action)(*args, **kwargs)
+        except redis.RedisError as exc:
+            raise LogUnavailable(f"the Redis log {self.name!r} is unavailable: {exc}") from None
+
+    def append(self, payload: bytes) -> str:
+        """Append one encoded command; returns its entry id. One round trip (``XADD``)."""
+        entry = self._call("xadd", self.stream, {"c": payload})
+        return entry.decode() if isinstance(entry, bytes) else str(entry)
+
+    def append_and_read(
+        self, payload: bytes, position: str | None, count: int = 1000
+    ) -> tuple[str, list[tuple[str, bytes]]]:
+        """Append one encoded command and read up to ``count`` entries after ``position``
+        (the new one among them, unless more than ``count`` came first), in one pipelined
+        round trip (``XADD`` then ``XRANGE``); returns the new entry's id and the entries."""
+        import redis
+
+        start = "-" if position is None else f"({position}"
+        try:
+            pipe = self._redis.pipeline(transaction=False)
+            pipe.xadd(self.stream, {"c": payload})
+            pipe.xrange(self.stream, min=start, max="+", count=count)
+            entry, rows = pipe.execute()
+        except redis.RedisError as exc:
+            raise LogUnavailable(f"the Redis log {self.name!r} is unavailable: {exc}") from None
+        return _text(entry), [(_text(e), fields[b"c"]) for e, fields in rows]
+
+    def read_after(self, position: str | None, count: int = 1000) -> list[tuple[str, bytes]]:
+        """Up to ``count`` entries after ``position`` (from the start for ``None``), in order.
+        One round trip (``XRANGE``)."""
+        start = "-" if position is None else f"({position}"
+        rows = self._call("xrange", self.stream, min=start, max="+", count=count)
+        return [(_text(entry), fields[b"c"]) for entry, fields in rows]
+
+    def wait(self, position: str | None, timeout: float) -> bool:
+        """Block up to ``timeout`` seconds until an entry after ``position`` exists (``XREAD
+        BLOCK``); whether one does."""
+        rows = self._call(
+            "xread", {self.stream: position or "0-0"}, count=1, block=int(timeout * 1000)
+        )
+        return bool(rows)
+
+    def load_snapshot(self) -> tuple[str, bytes] | None:
+        """The stored checkpoint: the entry it covers and the snapshot bytes, or ``None``."""
+        position, data = self._call("hmget", self.snapshot_key, ["position", "data"])
+        if position is None or data is None:
+            return None
+        return _text(position), data
+
+    def store_snapshot(self, position: str, data: bytes) -> bool:
+        """Store ``data`` as the checkpoint covering ``position`` and trim the stream before
+        it, unless a checkpoint of a later entry is stored already; whether it was stored."""
+        import redis
+
+        try:
+            return bool(self._store(keys=[self.snapshot_key, self.stream], args=[position, data]))
+        except redis.RedisError as exc:
+            raise LogUnavailable(f"the Redis log {self.name!r} is unavailable: {exc}") from None
+
+    def length(self) -> int:
+        """How many entries the stream holds now (``XLEN``)."""
+        return int(self._call("xlen", self.stream))
+
+    def close(self) -> None:
+        """Close the client's connections."""
+        self._redis.close()
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
