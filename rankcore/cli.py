@@ -1,5 +1,6 @@
-"""The ``rankcore`` command line: ``rankcore demo``, ``rankcore replay FILE`` and
-``rankcore --version``.
+"""The ``rankcore`` command line: ``rankcore demo``, ``rankcore replay FILE``, ``rankcore
+serve`` (the HTTP server, with the ``server`` extra), ``rankcore passwd`` and ``rankcore
+--version``.
 
 Exit status: 0 when the command did its work; 2 for a usage error or input it refuses (one
 line on stderr says what and where); 1 when the reader of the output went away before the
@@ -11,12 +12,16 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import getpass
 import importlib.metadata
 import io
+import json
 import os
+import signal
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from types import FrameType
+from typing import Any, TextIO
 
 from rankcore.demo import DemoConfig, render_json, render_text, run_demo
 from rankcore.errors import InvalidArgument, InvalidArgumentType
@@ -101,6 +106,202 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- rankcore serve ----------------------------------------------------------------------------
+
+NEEDS_EXTRA = "rankcore serve needs the 'server' extra: pip install 'rankcore[server]'"
+GRACEFUL_SECONDS = 30
+"""How long ``rankcore serve`` lets requests in flight finish after SIGTERM or Ctrl-C."""
+
+
+def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="serve the vendor endpoints over HTTP (needs the 'server' extra)",
+        description="Serve the Capillary and Rehook endpoints over HTTP with Uvicorn, behind "
+        "HTTP Basic authentication (docs/server.md). SIGTERM drains the requests in flight, "
+        "checkpoints the journal and exits 0.",
+    )
+    serve.add_argument(
+        "--world",
+        metavar="FILE",
+        help="a scenario file whose orgs, customers, target groups and campaigns the engine "
+        "starts with (its steps are ignored; not applied to a journal that holds state)",
+    )
+    serve.add_argument(
+        "--journal", metavar="PATH", help="a write-ahead journal (default: in memory only)"
+    )
+    serve.add_argument(
+        "--redis",
+        metavar="URL",
+        help="serve a replica of a Redis log (redis://host:port/db?prefix=NAME; needs the "
+        "'redis' extra): every worker and host on one URL shares one state",
+    )
+    serve.add_argument(
+        "--credentials",
+        metavar="FILE",
+        required=True,
+        help="a JSON list of {username, password_hash, org, user} (see rankcore passwd)",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (%(default)s)")
+    serve.add_argument("--port", type=_integer, default=8000, help="port (%(default)s)")
+    serve.add_argument(
+        "--workers",
+        type=_integer,
+        default=1,
+        help="worker processes (%(default)s); more than 1 only without --journal: with --redis "
+        "they share the log's state, without it each has its own in-memory engine",
+    )
+
+
+class _Terminated(BaseException):
+    """SIGTERM arrived: stop and exit 0 (after Uvicorn's graceful shutdown, if it ran)."""
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise _Terminated
+
+
+def _log_config() -> dict[str, Any]:
+    """Uvicorn's logging, plus rankcore's: the ``rankcore.server`` access lines (JSON, one
+    per request) on standard output, other rankcore messages on standard error."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config: dict[str, Any] = json.loads(json.dumps(LOGGING_CONFIG))  # a deep copy
+    config["formatters"]["rankcore"] = {"format": "%(message)s"}
+    config["formatters"]["rankcore.other"] = {"format": "%(levelname)s %(name)s: %(message)s"}
+    config["handlers"]["rankcore"] = {
+        "class": "logging.StreamHandler",
+        "formatter": "rankcore",
+        "stream": "ext://sys.stdout",
+    }
+    config["handlers"]["rankcore.other"] = {
+        "class": "logging.StreamHandler",
+        "formatter": "rankcore.other",
+        "stream": "ext://sys.stderr",
+    }
+    config["loggers"]["rankcore"] = {"handlers": ["rankcore.other"], "level": "INFO"}
+    config["loggers"]["rankcore.server"] = {
+        "handlers": ["rankcore"],
+        "level": "INFO",
+        "propagate": False,
+    }
+    return config
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from rankcore.scenario.command import one_line
+
+    def refuse(message: str) -> int:
+        print(one_line(f"rankcore serve: {message}"), end="", file=sys.stderr)
+        return 2
+
+    try:
+        import prometheus_client  # noqa: F401
+        import starlette  # noqa: F401
+        import uvicorn
+    except ImportError:
+        print(NEEDS_EXTRA, file=sys.stderr)
+        return 2
+    from rankcore.persistence.errors import PersistenceError
+    from rankcore.scenario import ScenarioError, load
+    from rankcore.server import Credentials, CredentialsError
+    from rankcore.server.app import CONFIG_ENV, DEFAULT_MAX_BODY, create_app, open_engine
+
+    if args.workers < 1:
+        return refuse("--workers must be at least 1")
+    if args.journal is not None and args.redis is not None:
+        return refuse("--journal and --redis: choose one log")
+    if args.journal is not None and args.workers > 1:
+        return refuse(
+            f"--workers {args.workers} with --journal: a journal has one writer, so a "
+            "journalled server runs one worker"
+        )
+    if not 0 <= args.port <= 65535:
+        return refuse(f"--port must be from 0 to 65535, got {args.port}")
+    try:
+        credentials = Credentials.load(args.credentials)
+    except CredentialsError as exc:
+        return refuse(f"{args.credentials}: {exc}")
+    world = None
+    if args.world is not None:
+        try:
+            world = load(args.world)
+        except ScenarioError as exc:
+            return refuse(f"{args.world}: {exc.where or 'file'}: {exc.problem}")
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "log_config": _log_config(),
+        "access_log": False,  # rankcore.server writes one JSON line per request
+        "timeout_graceful_shutdown": GRACEFUL_SECONDS,
+    }
+    if args.workers > 1:
+        if args.redis is not None:  # apply the world once, before the workers replicate it
+            try:
+                open_engine(world, None, args.redis).close()
+            except (ScenarioError, PersistenceError, InvalidArgument) as exc:
+                return refuse(
+                    f"{args.world if isinstance(exc, ScenarioError) else args.redis}: {exc}"
+                )
+        os.environ[CONFIG_ENV] = json.dumps(
+            {
+                "world": args.world,
+                "credentials": args.credentials,
+                "max_body": DEFAULT_MAX_BODY,
+                "redis": args.redis,
+            }
+        )
+        uvicorn.run(
+            "rankcore.server.app:app_from_environment",
+            factory=True,
+            workers=args.workers,
+            **options,
+        )
+        return 0
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    engine = None
+    try:
+        try:
+            engine = open_engine(world, args.journal, args.redis)
+        except (ScenarioError, PersistenceError, InvalidArgument) as exc:
+            where = args.world if isinstance(exc, ScenarioError) else args.journal or args.redis
+            return refuse(f"{where}: {exc}")
+        app = create_app(engine, credentials)
+        server = uvicorn.Server(uvicorn.Config(app, **options))
+        try:
+            server.run()  # SIGTERM: drain, lifespan shutdown, then _Terminated
+        except SystemExit:  # Uvicorn could not start (it logged why)
+            return 2
+        return 0 if server.started else 2
+    except _Terminated:
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if engine is not None:
+            engine.close()  # idempotent: the app's shutdown normally closed it
+
+
+# -- rankcore passwd ---------------------------------------------------------------------------
+
+
+def _passwd(args: argparse.Namespace) -> int:
+    from rankcore.server.auth import hash_password
+
+    if sys.stdin is None:
+        print("rankcore passwd: standard input is closed", file=sys.stderr)
+        return 2
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+    else:
+        password = sys.stdin.read()
+        password = password.removesuffix("\n").removesuffix("\r")
+    if not password:
+        print("rankcore passwd: the password is empty", file=sys.stderr)
+        return 2
+    print(hash_password(password))
+    return 0
+
+
 # -- the command line --------------------------------------------------------------------------
 
 
@@ -117,12 +318,24 @@ def _parser() -> argparse.ArgumentParser:
         "status 2 and one line on stderr: rankcore replay: FILE: WHERE: PROBLEM.",
     )
     run_replay.add_argument("file", help="the scenario (JSON; '-' reads standard input)")
+    _add_serve(commands)
+    commands.add_parser(
+        "passwd",
+        help="print the hash of a password read on standard input, for a credentials file",
+        description="Read a password on standard input (one trailing newline is dropped; "
+        "from a terminal it is asked for without echo) and print its scrypt hash for the "
+        "password_hash field of a rankcore serve credentials file.",
+    )
     return parser
 
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "demo":
         return _demo(args)
+    if args.command == "serve":
+        return _serve(args)
+    if args.command == "passwd":
+        return _passwd(args)
     from rankcore.scenario import run_replay as replay_file
 
     return replay_file(args.file)

@@ -180,6 +180,7 @@ class Engine:
         self._last_wall: datetime | None = None
         self._position: str | None = None
         self._applying = False
+        self._deferred: list[object] = []
         self._synced_at: datetime | None = None
         self._follower: threading.Thread | None = None
         self._stop = threading.Event()
@@ -474,6 +475,11 @@ class Engine:
             engine._follower.start()
         return engine
 
+    @property
+    def replicated(self) -> bool:
+        """Whether this engine is a replica of a shared log (made by :meth:`connect`)."""
+        return self._replica is not None
+
     def sync(self) -> None:
         """Apply everything appended to the log so far, by any replica (a no-op for an engine
         without a shared log). Raises :class:`~rankcore.LogUnavailable` if the log cannot be
@@ -534,6 +540,8 @@ class Engine:
             if batch is None:
                 batch = replica.read_after(self._position, 1000)
             for entry, payload in batch:
+                if not _later(entry, self._position):
+                    continue  # applied meanwhile (a subscriber's own write caught up)
                 applied = self._apply_entry(entry, payload)
                 if entry == until:
                     outcome, until = applied, None
@@ -572,6 +580,8 @@ class Engine:
         finally:
             self._applying = False
             self._position = entry
+            deferred, self._deferred = self._deferred, []
+            self._publish(deferred)
 
     def _follow(self) -> None:
         """The follower thread: wait for new entries (``XREAD BLOCK``) and apply them."""
@@ -606,6 +616,11 @@ class Engine:
             return self._events.subscribe(event_type, handler)
 
     def _publish(self, events: list[object]) -> None:
+        """Deliver ``events``; while a replica applies a log entry they wait until it is
+        applied, so that a handler's own writes go through the log like any other."""
+        if self._applying:
+            self._deferred.extend(events)
+            return
         for event in events:
             self._events.publish(event)
 
@@ -1301,6 +1316,15 @@ class Engine:
                 if isinstance(real_clock, ManualClock) and real_clock.now() < recovered:
                     real_clock.set(recovered)
         return replayed, events
+
+
+def _later(entry: str, position: str | None) -> bool:
+    """Whether stream entry ``entry`` comes after ``position`` (``None``: the start)."""
+    if position is None:
+        return True
+    ms, _, seq = entry.partition("-")
+    last_ms, _, last_seq = position.partition("-")
+    return (int(ms), int(seq)) > (int(last_ms), int(last_seq))
 
 
 def _path(path: object) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from servers import RedisCluster, RedisServer
 
-from rankcore import Engine, IntervalClosed, LogUnavailable, ManualClock
+from rankcore import Engine, IntervalClosed, LogUnavailable, ManualClock, RankcoreError
 
 pytest.importorskip("redis")
 
@@ -112,6 +112,13 @@ def test_a_replica_started_from_the_checkpoint_agrees(server: RedisServer) -> No
     third.close()
 
 
+def _sees(engine: Engine, source: str) -> bool:
+    try:
+        return engine.campaign_entry(1, "camp", source) is not None
+    except RankcoreError:  # the campaign or the source is not there yet
+        return False
+
+
 def test_a_follower_applies_what_others_write(server: RedisServer) -> None:
     clock = ManualClock(T0 + HOUR)
     writer = Engine.connect(server.url, clock=clock)
@@ -119,9 +126,9 @@ def test_a_follower_applies_what_others_write(server: RedisServer) -> None:
     build(writer)
     writer.award("camp", "ann", 2, event_id="a")
     deadline = time.monotonic() + 10
-    while follower.campaign_entry(1, "camp", "ann") is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert follower.campaign_entry(1, "camp", "ann") is not None
+    while not _sees(follower, "ann") and time.monotonic() < deadline:
+        time.sleep(0.01)  # the follower's thread applies the write; no sync() here
+    assert _sees(follower, "ann")
     assert follower.lag() < 10
     writer.close()
     follower.close()
@@ -274,7 +281,8 @@ def test_a_replica_killed_mid_write_loses_nothing_acknowledged(server: RedisServ
         assert child.stdout.readline().strip() == "open"
         time.sleep(rng.uniform(0.01, 0.15))
         child.send_signal(signal.SIGKILL)
-        output, _ = child.communicate(timeout=30)
+        output = child.stdout.read()  # the same buffered reader: nothing read ahead is lost
+        child.wait(timeout=30)
         lines = output.splitlines()
         acks = sum(1 for line in lines if line.startswith("ack ") and line.count(" ") == 1)
         acknowledged[name] = acks
@@ -307,3 +315,27 @@ def test_replicas_on_a_redis_cluster_agree(tmp_path: Path) -> None:
             engine.close()
     finally:
         cluster.stop()
+
+
+def test_a_subscriber_that_writes_on_a_replica_writes_through_the_log(
+    server: RedisServer,
+) -> None:
+    clock = ManualClock(T0 + HOUR)
+    first = Engine.connect(server.url, clock=clock)
+    second = Engine.connect(server.url, clock=clock)
+
+    def reward_the_winner(event: IntervalClosed) -> None:  # a bonus in the next interval
+        first.award("camp", event.payouts[0].source_id, 100, event_id=f"bonus-{event.sequence}")
+
+    first.subscribe(IntervalClosed, reward_the_winner)
+    build(first)
+    first.award("camp", "ann", 5, event_id="a")
+    clock.set(T0 + 25 * HOUR)
+    first.tick()  # the closing is applied, then the handler's award goes through the log
+    second.sync()
+    entry = second.campaign_entry(1, "camp", "ann")
+    assert entry is not None and entry.points == 100
+    first.sync()
+    assert first.snapshot() == second.snapshot()
+    first.close()
+    second.close()
