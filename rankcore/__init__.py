@@ -63,7 +63,7 @@ from rankcore.persistence.errors import (
     SnapshotVersionError,
 )
 from rankcore.persistence.journal import FsyncPolicy, RecoveryReport
-from rankcore.ranking.leaderboard import Leaderboard
+from rankcore.ranking.leaderboard import Leaderboard, Page
 from rankcore.ranking.policy import Order, TiePolicy
 from rankcore.ranking.standing import Score, Standing
 from rankcore.tenancy import Org
@@ -111,6 +111,7 @@ __all__ = [
     "MilestoneReached",
     "Order",
     "Org",
+    "Page",
     "Payout",
     "PeriodClosed",
     "PersistenceError",

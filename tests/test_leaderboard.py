@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime, timedelta, timezone
 
+import attrs
 import pytest
 
 from rankcore import (
@@ -13,6 +14,7 @@ from rankcore import (
     Leaderboard,
     MemberNotFound,
     Order,
+    Page,
     RankcoreError,
     ScoreTypeError,
     ScoreValueError,
@@ -215,3 +217,195 @@ def test_iteration_crosses_chunks() -> None:
     board.load([(i, i % 7) for i in range(3000)])
     ranks = [s.rank for s in board]
     assert ranks == list(range(1, 3001))
+
+
+# -- rank_of_score, range_by_score, among, page_after ------------------------------------------
+
+ALL_TIES = list(TiePolicy)
+
+
+def _board(ties: TiePolicy = TiePolicy.COMPETITION, order: Order = Order.DESC) -> Leaderboard[str]:
+    board: Leaderboard[str] = Leaderboard(order, ties)
+    board.load([("a", 10), ("b", 7), ("c", 7), ("d", 1)])
+    return board
+
+
+@pytest.mark.parametrize("ties", ALL_TIES)
+def test_new_reads_on_an_empty_board(ties: TiePolicy) -> None:
+    board: Leaderboard[str] = Leaderboard(ties=ties)
+    assert board.rank_of_score(5) == 1
+    assert board.range_by_score(-math.inf, math.inf) == []
+    assert board.among(["a", "b"]) == []
+    assert board.page_after(None, 3) == Page((), None)
+
+
+@pytest.mark.parametrize(
+    ("ties", "expected"),
+    [
+        # Scores 10, 7, 7, 1; asked about 11, 10, 8, 7, 4, 1, 0.
+        (TiePolicy.COMPETITION, [1, 1, 2, 2, 4, 4, 5]),
+        (TiePolicy.MODIFIED_COMPETITION, [1, 2, 2, 4, 4, 5, 5]),
+        (TiePolicy.DENSE, [1, 1, 2, 2, 3, 3, 4]),
+        (TiePolicy.ORDINAL, [1, 2, 2, 4, 4, 5, 5]),
+    ],
+)
+def test_rank_of_score_is_the_rank_a_newcomer_gets(ties: TiePolicy, expected: list[int]) -> None:
+    scores = [11, 10, 8, 7, 4, 1, 0]
+    assert [_board(ties).rank_of_score(s) for s in scores] == expected
+    for score, rank in zip(scores, expected, strict=True):
+        board = _board(ties)
+        assert board.set("newcomer", score).rank == rank
+
+
+def test_rank_of_score_ascending_and_under_other_policies() -> None:
+    laps = _board(TiePolicy.DENSE, Order.ASC)  # 1, 7, 7, 10: lower is better
+    assert [laps.rank_of_score(s) for s in (0, 1, 7, 8, 10, 11)] == [1, 1, 2, 3, 3, 4]
+    assert laps.rank_of_score(7, TiePolicy.COMPETITION) == 2
+    assert laps.rank_of_score(7, "modified_competition") == 4
+    assert laps.rank_of_score(7.0, TiePolicy.ORDINAL) == 4
+    with pytest.raises(InvalidArgument, match="dense ranks need"):
+        _board().rank_of_score(7, TiePolicy.DENSE)
+
+
+@pytest.mark.parametrize("ties", ALL_TIES)
+def test_range_by_score_takes_whole_ties_at_both_bounds(ties: TiePolicy) -> None:
+    board = _board(ties)
+    ranks = {s.member: s.rank for s in board}
+    got = board.range_by_score(7, 10)
+    assert [(s.member, s.rank) for s in got] == [(m, ranks[m]) for m in "abc"]
+    assert [s.member for s in board.range_by_score(1, 7)] == ["b", "c", "d"]
+    assert [s.member for s in board.range_by_score(7, 7)] == ["b", "c"]
+    assert [s.member for s in board.range_by_score(7.5, 9.5)] == []
+    # offset and limit count entries of the range, and may split a tie.
+    assert [s.member for s in board.range_by_score(1, 10, offset=1, limit=2)] == ["b", "c"]
+    assert [s.member for s in board.range_by_score(1, 10, offset=2)] == ["c", "d"]
+    assert board.range_by_score(1, 10, limit=0) == []
+    assert board.range_by_score(1, 10, offset=9) == []
+
+
+def test_range_by_score_lists_better_first_on_both_orders() -> None:
+    laps = _board(order=Order.ASC)
+    assert [s.member for s in laps.range_by_score(-math.inf, 7)] == ["d", "b", "c"]
+    assert [s.score for s in _board().range_by_score(-math.inf, math.inf)] == [10, 7, 7, 1]
+    assert _board().range_by_score(10, 1) == []  # low > high selects nothing
+    assert _board().range_by_score(-0.0, 1) == _board().range_by_score(0, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "words"),
+    [
+        (lambda b: b.rank_of_score(math.inf), ScoreValueError, "score must be finite"),
+        (lambda b: b.rank_of_score(True), ScoreTypeError, "score must be an int or a float"),
+        (lambda b: b.range_by_score(math.nan, 3), ScoreValueError, "low must be finite"),
+        (lambda b: b.range_by_score(0, "9"), ScoreTypeError, "high must be an int or a float"),
+        (lambda b: b.range_by_score(0, 9, offset=-1), InvalidArgument, "offset must not be neg"),
+        (lambda b: b.range_by_score(0, 9, limit=-1), InvalidArgument, "limit must not be neg"),
+        (lambda b: b.range_by_score(9, 0, limit=-1), InvalidArgument, "limit must not be neg"),
+        (lambda b: b.range_by_score(0, 9, limit=1.0), InvalidArgumentType, "limit must be an int"),
+        (lambda b: b.among("abc"), InvalidArgumentType, "not a str"),
+        (lambda b: b.among(b"abc"), InvalidArgumentType, "not a bytes"),
+        (lambda b: b.among(3), InvalidArgumentType, "members must be iterable, not int"),
+        (lambda b: b.among(["a", ["x"]]), InvalidArgumentType, "member must be hashable"),
+        (lambda b: b.among(["a"], "dense"), InvalidArgument, "dense ranks need"),
+        (lambda b: b.page_after(None, 0), InvalidArgument, "limit must be at least 1"),
+        (lambda b: b.page_after(None, -1), InvalidArgument, "limit must not be negative"),
+        (lambda b: b.page_after(None, "2"), InvalidArgumentType, "limit must be an int"),
+        (lambda b: b.page_after("", 2), InvalidArgument, "malformed cursor"),
+        (lambda b: b.page_after("d" + "0" * 43, 2), InvalidArgument, "malformed cursor"),
+        (lambda b: b.page_after("d" + "0" * 45, 2), InvalidArgument, "malformed cursor"),
+        (lambda b: b.page_after("d" + "F" * 44, 2), InvalidArgument, "malformed cursor"),
+        (lambda b: b.page_after("d" + "f" * 44, 2), InvalidArgument, "malformed cursor"),
+        (lambda b: b.page_after("x" + "0" * 44, 2), InvalidArgument, "malformed cursor"),
+        (lambda b: b.page_after(" d" + "0" * 43, 2), InvalidArgument, "malformed cursor"),
+        (lambda b: b.page_after("a" + "0" * 44, 2), InvalidArgument, "the other order"),
+        (lambda b: b.page_after(12, 2), InvalidArgumentType, "cursor must be a str or None"),
+    ],
+)
+def test_new_reads_refuse_bad_arguments(call: object, error: type, words: str) -> None:
+    board = _board()
+    before = list(board)
+    with pytest.raises(error, match=words):
+        call(board)  # type: ignore[operator]
+    assert list(board) == before
+
+
+def test_among_lists_friends_in_board_order_with_global_ranks() -> None:
+    board = _board(TiePolicy.MODIFIED_COMPETITION)
+    friends = ["d", "zed", "c", "d", "a", "c"]
+    assert board.among(friends) == [
+        Standing("a", 10, 1, None),
+        Standing("c", 7, 3, None),
+        Standing("d", 1, 4, None),
+    ]
+    assert board.among(m for m in ("b", "nobody")) == [Standing("b", 7, 3, None)]
+    assert board.among({"c": 1, "b": 2}, TiePolicy.ORDINAL) == [
+        Standing("b", 7, 2, None),
+        Standing("c", 7, 3, None),
+    ]
+    assert board.among([]) == []
+
+
+def test_page_after_walks_the_board_and_ends_with_no_cursor() -> None:
+    board = _board(TiePolicy.ORDINAL)
+    first = board.page_after(None, 2)
+    assert [s.member for s in first.entries] == ["a", "b"]
+    assert isinstance(first.cursor, str)
+    last = board.page_after(first.cursor, 2)  # ends exactly at the end of the board
+    assert [s.member for s in last.entries] == ["c", "d"] and last.cursor is None
+    assert board.page_after(None, 4).cursor is None
+    assert board.page_after(None, 3).cursor is not None
+    assert board.page_after(first.cursor, 2) == last  # a cursor may be reused
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        first.cursor = None  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("ties", ALL_TIES)
+def test_cursor_survives_removal_of_its_own_entry(ties: TiePolicy) -> None:
+    board = _board(ties)  # a 10, b 7, c 7, d 1
+    page = board.page_after(None, 2)
+    assert [s.member for s in page.entries] == ["a", "b"]
+    board.remove("b")  # the cursor's own entry
+    board.remove("a")  # and one before it
+    board.set("z", 50)  # a newcomer above the cursor is not listed
+    rest = board.page_after(page.cursor, 2)
+    assert [(s.member, s.rank) for s in rest.entries] == [("c", 2), ("d", 3)]
+    assert rest.cursor is None
+
+
+def test_cursor_starts_after_its_place_not_its_position() -> None:
+    board = _board(TiePolicy.ORDINAL)  # a 10, b 7, c 7, d 1
+    page = board.page_after(None, 2)
+    board.set("b", 0)  # the cursor's entry falls to the bottom
+    board.set("e", 7)  # a new 7 lists after c, so after the cursor's place
+    board.set("c", 7, datetime(2020, 1, 1, tzinfo=UTC))  # c rewrites the same score: no change
+    rest = board.page_after(page.cursor, 10)
+    assert [s.member for s in rest.entries] == ["c", "e", "d", "b"]
+    board.remove("b")
+    board.remove("d")
+    board.remove("e")
+    board.remove("c")
+    assert board.page_after(page.cursor, 10) == Page((), None)  # nothing left after it
+
+
+def test_cursors_of_ascending_boards_and_extreme_scores() -> None:
+    for order in Order:
+        board: Leaderboard[int] = Leaderboard(order)
+        extremes = [-1e308, -(2**53), -0.0, 5e-324, 2**53, 1e308]
+        board.load([(i, s) for i, s in enumerate(extremes)])
+        seen: list[Standing[int]] = []
+        page = board.page_after(None, 1)
+        while True:
+            seen.extend(page.entries)
+            if page.cursor is None:
+                break
+            page = board.page_after(page.cursor, 1)
+        assert seen == list(board)
+
+
+def test_member_type_parameter_is_for_type_checkers_only() -> None:
+    board = Leaderboard[str](ties="dense")
+    standing: Standing[str] = board.set("ann", 3)
+    assert standing.member.upper() == "ANN"
+    assert Standing[str]("a", 1, 1) == Standing("a", 1, 1)
+    assert Page[str]((), None) == Page((), None)
+    assert type(Leaderboard()) is type(board) is Leaderboard

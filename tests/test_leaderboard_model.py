@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from rankcore import Leaderboard, MemberNotFound, Order, RankcoreError, Standing, TiePolicy
+from rankcore import Leaderboard, MemberNotFound, Order, Page, RankcoreError, Standing, TiePolicy
 
 MEMBERS = st.sampled_from(["ann", "bob", "cy", "di", "eve", 7, 8, (1, 2), *range(20, 30)])
 # Mostly a few small values, so that ties are common; sometimes anything in range.
@@ -32,7 +32,12 @@ TIMES = st.none() | st.builds(
     st.integers(0, 5),
     st.sampled_from([UTC, _IST]),
 )
+BOUNDS = SCORES | st.sampled_from([-math.inf, math.inf])
 LIMIT = 2**53
+# Scores rank_of_score is asked about after every step, besides those on the board.
+PROBES = [-(2**53), -3, -0.5, 0, 0.5, 1, 3, 1e300]
+# A friends list: every member the machine uses, out of order, with repeats and strangers.
+FRIENDS = ["nobody", 29, (1, 2), "cy", "ann", 7, "cy", 24, "eve", (2, 1), 20, "ann", 8]
 
 
 class Model:
@@ -59,13 +64,28 @@ class Model:
         self.writes += 1
         self.entries[member] = (score, at, self.writes)
 
-    def listing(self) -> list[Any]:
-        def key(member: Any) -> tuple[Any, ...]:
-            score, at, seq = self.entries[member]
-            timed = (0, at) if at is not None else (1, _T0)
-            return (-score if self.desc else score, timed, seq)
+    def place(self, score: float, at: datetime | None, seq: int) -> tuple[Any, ...]:
+        """Where a write of ``score`` at ``at`` with write number ``seq`` is listed."""
+        timed = (0, at) if at is not None else (1, _T0)
+        return (-score if self.desc else score, timed, seq)
 
-        return sorted(self.entries, key=key)
+    def sort_key(self, member: Any) -> tuple[Any, ...]:
+        return self.place(*self.entries[member])
+
+    def listing(self) -> list[Any]:
+        return sorted(self.entries, key=self.sort_key)
+
+    def rank_of_score(self, score: float, ties: TiePolicy) -> int:
+        """The rank of a newcomer writing ``score`` without a time, from each definition."""
+        scores = [s for s, _, _ in self.entries.values()]
+        if ties is TiePolicy.COMPETITION:
+            return 1 + sum(self.better(s, score) for s in scores)
+        if ties is TiePolicy.MODIFIED_COMPETITION:
+            return 1 + sum(self.better(s, score) or s == score for s in scores)
+        if ties is TiePolicy.DENSE:
+            return 1 + len({s for s in scores if self.better(s, score)})
+        newcomer = self.place(score, None, self.writes + 1)
+        return 1 + sum(self.sort_key(m) < newcomer for m in self.entries)
 
     def rank(self, member: Any, ties: TiePolicy | None = None) -> int:
         ties = ties or self.ties
@@ -79,9 +99,9 @@ class Model:
             return 1 + len({s for s in scores if self.better(s, score)})
         return self.listing().index(member) + 1
 
-    def standing(self, member: Any) -> Standing:
+    def standing(self, member: Any, ties: TiePolicy | None = None) -> Standing:
         score, at, _ = self.entries[member]
-        return Standing(member, score, self.rank(member), at)
+        return Standing(member, score, self.rank(member, ties), at)
 
 
 def same(actual: Standing, expected: Standing) -> None:
@@ -99,6 +119,14 @@ class LeaderboardMachine(RuleBasedStateMachine):
         # Tiny sublists, so that moves across sublist boundaries happen all the time.
         self.board._sorted._reset(4)
         self.model = Model(self.order, self.ties)
+        # A client paging with page_after while the board changes: its cursor, and the model
+        # place of the last entry it was shown.
+        self.cursor: str | None = None
+        self.after: tuple[Any, ...] | None = None
+
+    def policies(self) -> list[TiePolicy]:
+        """The policies a read may ask for: dense only on a dense board."""
+        return [t for t in TiePolicy if t is not TiePolicy.DENSE or self.ties is TiePolicy.DENSE]
 
     def snapshot(self) -> list[Standing]:
         return list(self.board)
@@ -188,6 +216,36 @@ class LeaderboardMachine(RuleBasedStateMachine):
         expected = sum(low <= s <= high for s, _, _ in self.model.entries.values())
         assert self.board.count_between(low, high) == expected
 
+    @rule(low=BOUNDS, high=BOUNDS, offset=st.integers(0, 4), limit=st.none() | st.integers(0, 4))
+    def range_by_score(self, low: float, high: float, offset: int, limit: int | None) -> None:
+        listing = [m for m in self.model.listing() if low <= self.model.entries[m][0] <= high]
+        listing = listing[offset:] if limit is None else listing[offset : offset + limit]
+        expected = [self.model.standing(m) for m in listing]
+        assert self.board.range_by_score(low, high, offset=offset, limit=limit) == expected
+
+    @rule(members=st.lists(MEMBERS | st.just("nobody"), max_size=8))
+    def among(self, members: list[Any]) -> None:
+        wanted = set(members)
+        expected = [self.model.standing(m) for m in self.model.listing() if m in wanted]
+        assert self.board.among(iter(members)) == expected
+
+    @rule(limit=st.integers(1, 4), restart=st.booleans())
+    def page_after(self, limit: int, restart: bool) -> None:
+        """Continue the client's paging (or start over) after whatever changed meanwhile."""
+        if restart:
+            self.cursor = self.after = None
+        listing = self.model.listing()
+        after = self.after
+        rest = listing if after is None else [m for m in listing if self.model.sort_key(m) > after]
+        page = self.board.page_after(self.cursor, limit)
+        assert list(page.entries) == [self.model.standing(m) for m in rest[:limit]]
+        if len(rest) > limit:
+            assert page.cursor is not None
+            self.cursor, self.after = page.cursor, self.model.sort_key(rest[limit - 1])
+        else:
+            assert page.cursor is None
+            self.cursor = self.after = None
+
     @rule(member=MEMBERS, ties=st.sampled_from(list(TiePolicy)))
     def rank_under(self, member: Any, ties: TiePolicy) -> None:
         if ties is TiePolicy.DENSE and self.ties is not TiePolicy.DENSE:
@@ -206,6 +264,32 @@ class LeaderboardMachine(RuleBasedStateMachine):
             for last in range(first - 1, len(standings) + 2):
                 expected = [s for s in standings if first <= s.rank <= last]
                 assert self.board.by_rank(first, last) == expected
+
+    @invariant()
+    def new_reads(self) -> None:
+        """rank_of_score, range_by_score, among and page_after, against the model."""
+        model, board = self.model, self.board
+        listing = model.listing()
+        standings = [model.standing(m) for m in listing]
+        scores = {score for score, _, _ in model.entries.values()}
+        for ties in self.policies():
+            for score in [*scores, *PROBES]:
+                assert board.rank_of_score(score, ties) == model.rank_of_score(score, ties)
+            wanted = set(FRIENDS)
+            expected = [model.standing(m, ties) for m in listing if m in wanted]
+            assert board.among(FRIENDS, ties) == expected
+        bounds = [*sorted(scores), -math.inf, math.inf]
+        for low in bounds:
+            for high in bounds:
+                expected = [s for s in standings if low <= s.score <= high]
+                assert board.range_by_score(low, high) == expected
+        for limit in (1, 2, 5):
+            pages = [board.page_after(None, limit)]
+            while pages[-1].cursor is not None and len(pages) <= len(standings):
+                pages.append(board.page_after(pages[-1].cursor, limit))
+            assert [s for page in pages for s in page.entries] == standings
+            assert all(len(page.entries) == limit for page in pages[:-1])
+            assert 0 < len(pages[-1].entries) <= limit or pages == [Page((), None)]
 
     @invariant()
     def agrees(self) -> None:

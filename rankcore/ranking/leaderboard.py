@@ -10,14 +10,19 @@ A board keeps three structures in step:
 Ranks are counts of better keys, found by bisection. A dense board also keeps the distinct
 scores (``_distinct``, with their multiplicities in ``_counts``), since counting distinct
 better scores is not a bisection of the member keys.
+
+A cursor (:meth:`Leaderboard.page_after`) is the sort key of the last entry listed, so the
+next page is a bisection too, wherever that entry has moved since.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Iterator, Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Final
+from typing import Any, Final, Generic
 
+import attrs
 from sortedcontainers import SortedList
 
 from rankcore.errors import InvalidArgument, InvalidArgumentType, MemberNotFound
@@ -35,10 +40,10 @@ from rankcore.ranking.keys import (
 )
 from rankcore.ranking.policy import Order, TiePolicy
 from rankcore.ranking.sortedkeys import SortedKeys
-from rankcore.ranking.standing import Score, Standing
+from rankcore.ranking.standing import M, Score, Standing
 from rankcore.validate import check_id
 
-__all__ = ["Leaderboard"]
+__all__ = ["Leaderboard", "Page"]
 
 _TIME_SHIFT: Final = SEQ_BITS + 1
 _SEQ_LIMIT: Final = 1 << SEQ_BITS
@@ -46,9 +51,26 @@ _COMPETITION: Final = TiePolicy.COMPETITION
 _MODIFIED: Final = TiePolicy.MODIFIED_COMPETITION
 _DENSE: Final = TiePolicy.DENSE
 _ORDINAL: Final = TiePolicy.ORDINAL
+# A cursor is the order's letter and the key plus _CURSOR_SHIFT (so never negative: rank
+# parts are signed 64-bit) in _CURSOR_DIGITS lowercase hex digits.
+_CURSOR_SHIFT: Final = 1 << (63 + LOW_BITS)
+_CURSOR_DIGITS: Final = (64 + LOW_BITS + 3) // 4
+_CURSOR: Final = re.compile(f"[ad][0-9a-f]{{{_CURSOR_DIGITS}}}")
 
 
-class Leaderboard:
+@attrs.frozen(slots=True)
+class Page(Generic[M]):
+    """One page of a cursor listing (:meth:`Leaderboard.page_after`).
+
+    ``entries`` are the standings in board order. ``cursor`` is the opaque string that asks
+    for the next page, or ``None`` when nothing was listed after the last entry.
+    """
+
+    entries: tuple[Standing[M], ...]
+    cursor: str | None
+
+
+class Leaderboard(Generic[M]):
     """A leaderboard: members (hashable ids) ranked by a numeric score.
 
     >>> board = Leaderboard()
@@ -64,6 +86,8 @@ class Leaderboard:
     in which the writes arrived.
 
     ``order`` and ``ties`` may also be given as their values, in any case (``"asc"``).
+    The member type is a type parameter, for type checkers only: ``Leaderboard[str]()``
+    (a bare ``Leaderboard`` means ``Leaderboard[Hashable]``).
     Scores are ints (at most 2**53 in magnitude) or finite floats. Not thread-safe: share a
     board between threads only behind a lock (the :class:`~rankcore.Engine` does this).
     Changing a board while iterating over it raises ``RuntimeError`` at the next step, as a
@@ -89,8 +113,8 @@ class Leaderboard:
         ties = TiePolicy.parse(ties, "ties")
         self._desc = order is Order.DESC
         self._ties = ties
-        self._keys: dict[Hashable, int] = {}
-        self._members: dict[int, Hashable] = {}
+        self._keys: dict[M, int] = {}
+        self._members: dict[int, M] = {}
         self._sorted = SortedKeys()
         self._seq = 0
         self._version = 0  # bumped by every change, so that iterators notice them
@@ -115,7 +139,7 @@ class Leaderboard:
 
     # -- writes -------------------------------------------------------------------------------
 
-    def set(self, member: Hashable, score: Score, at: datetime | None = None) -> Standing:
+    def set(self, member: M, score: Score, at: datetime | None = None) -> Standing[M]:
         """Set ``member``'s score to ``score``, reached at ``at``; return its new standing.
 
         Setting the score a member already has changes nothing (its reached-at time included).
@@ -124,7 +148,7 @@ class Leaderboard:
         score = check_score(score)
         return self._write(member, self._key_of(member), score, at)
 
-    def incr(self, member: Hashable, delta: Score, at: datetime | None = None) -> Standing:
+    def incr(self, member: M, delta: Score, at: datetime | None = None) -> Standing[M]:
         """Add ``delta`` (which may be negative) to ``member``'s score; an absent member starts
         at 0. Returns the new standing. An increment of 0 changes nothing. O(log n).
         """
@@ -133,7 +157,7 @@ class Leaderboard:
         score = delta if old is None else decode_score(old, self._desc) + delta
         return self._write(member, old, check_score(score, "the new score"), at)
 
-    def best(self, member: Hashable, score: Score, at: datetime | None = None) -> Standing:
+    def best(self, member: M, score: Score, at: datetime | None = None) -> Standing[M]:
         """Keep the better of ``member``'s score and ``score`` under the board's order.
 
         A score that is not better changes nothing, reached-at time included. Returns the
@@ -146,7 +170,7 @@ class Leaderboard:
             return self._standing(member, old, self._ties)
         return self._write(member, old, score, at)
 
-    def remove(self, member: Hashable) -> bool:
+    def remove(self, member: M) -> bool:
         """Remove ``member``; return whether it was on the board. O(log n)."""
         key = self._key_of(member)
         if key is None:
@@ -166,7 +190,7 @@ class Leaderboard:
             self._counts.clear()
             self._distinct.clear()
 
-    def load(self, entries: Iterable[Sequence[object]]) -> int:
+    def load(self, entries: Iterable[Sequence[Any]]) -> int:
         """Apply many ``(member, score)`` or ``(member, score, at)`` entries at once.
 
         The result equals calling :meth:`set` for each entry in turn, but costs one sort of
@@ -174,7 +198,7 @@ class Leaderboard:
         changes: on an error the board is unchanged. Returns the number of entries read.
         O(k log k + k log n) for k entries.
         """
-        staged: dict[Hashable, int] = {}
+        staged: dict[M, int] = {}
         seq = self._seq
         count = 0
         desc = self._desc
@@ -222,7 +246,7 @@ class Leaderboard:
         """Whether ``member`` is on the board. O(1)."""
         return self._key_of(member) is not None
 
-    def __iter__(self) -> Iterator[Standing]:
+    def __iter__(self) -> Iterator[Standing[M]]:
         """Every standing, in rank order. O(log n) to start, O(1) amortised per entry.
 
         Raises ``RuntimeError`` at the next step if the board changed meanwhile.
@@ -236,7 +260,7 @@ class Leaderboard:
             if self._version != version:
                 raise RuntimeError("Leaderboard changed during iteration")
 
-    def rank(self, member: Hashable, ties: TiePolicy | str | None = None) -> int:
+    def rank(self, member: M, ties: TiePolicy | str | None = None) -> int:
         """``member``'s rank under the board's tie policy (or ``ties``). O(log n).
 
         Raises :class:`~rankcore.MemberNotFound` (a ``KeyError``) if it is not on the board.
@@ -246,12 +270,14 @@ class Leaderboard:
             raise MemberNotFound(member)
         return self._rank(key, self._policy(ties))
 
-    def get(self, member: Hashable, ties: TiePolicy | str | None = None) -> Standing | None:
+    def get(self, member: M, ties: TiePolicy | str | None = None) -> Standing[M] | None:
         """``member``'s standing, or ``None`` if it is not on the board. O(log n)."""
         key = self._key_of(member)
         return None if key is None else self._standing(member, key, self._policy(ties))
 
-    def page(self, offset: int, limit: int, ties: TiePolicy | str | None = None) -> list[Standing]:
+    def page(
+        self, offset: int, limit: int, ties: TiePolicy | str | None = None
+    ) -> list[Standing[M]]:
         """Up to ``limit`` standings in rank order, starting at entry ``offset`` (from 0).
 
         O(log n + limit).
@@ -261,8 +287,8 @@ class Leaderboard:
         return self._slice(offset, offset + limit, self._policy(ties))
 
     def around(
-        self, member: Hashable, before: int, after: int, ties: TiePolicy | str | None = None
-    ) -> list[Standing]:
+        self, member: M, before: int, after: int, ties: TiePolicy | str | None = None
+    ) -> list[Standing[M]]:
         """``member``'s standing with up to ``before`` entries above it and ``after`` below.
 
         Raises :class:`~rankcore.MemberNotFound` if it is not on the board.
@@ -276,7 +302,7 @@ class Leaderboard:
         index = self._sorted.bisect_left(key)
         return self._slice(max(0, index - before), index + after + 1, self._policy(ties))
 
-    def by_rank(self, first: int, last: int) -> list[Standing]:
+    def by_rank(self, first: int, last: int) -> list[Standing[M]]:
         """Every member whose rank lies in ``[first, last]``, in rank order.
 
         ``by_rank(1, 1)`` returns everyone tied for first (under modified competition ranking
@@ -327,7 +353,7 @@ class Leaderboard:
         bisect = self._sorted.bisect_left
         return int(bisect((last + 1) << LOW_BITS) - bisect(first << LOW_BITS))
 
-    def percentile(self, member: Hashable) -> float:
+    def percentile(self, member: M) -> float:
         """``member``'s percentile rank: 100 * (worse + equal / 2) / n, in ``(0, 100)``.
 
         ``worse`` counts members with a strictly worse score and ``equal`` those with the same
@@ -340,6 +366,116 @@ class Leaderboard:
         start, stop = self._run_of(key >> LOW_BITS)
         size = len(self._sorted)
         return 100.0 * ((size - stop) + (stop - start) / 2) / size
+
+    def rank_of_score(self, score: Score, ties: TiePolicy | str | None = None) -> int:
+        """The rank a new member would get now by writing ``score`` without a time.
+
+        Under the board's tie policy (or ``ties``), with every member on the board counted as
+        it stands:
+
+        - competition: 1 + members with a strictly better score;
+        - modified competition: 1 + members with a better-or-equal score (the newcomer joins
+          the tie and counts itself);
+        - dense: 1 + distinct scores strictly better;
+        - ordinal: 1 + members listed before the newcomer, that is, every member with a
+          better-or-equal score: an untimed write that arrives last is listed last in its tie.
+
+        ``score`` is checked as a written score (infinities are refused). O(log n).
+        """
+        part = rank_part(check_score(score), self._desc)
+        ties = self._policy(ties)
+        if ties is _COMPETITION:
+            return int(self._sorted.bisect_left(part << LOW_BITS)) + 1
+        if ties is _DENSE:
+            assert self._distinct is not None
+            return int(self._distinct.bisect_left(part)) + 1
+        return int(self._sorted.bisect_left((part + 1) << LOW_BITS)) + 1
+
+    def range_by_score(
+        self,
+        low: Score,
+        high: Score,
+        *,
+        offset: int = 0,
+        limit: int | None = None,
+        ties: TiePolicy | str | None = None,
+    ) -> list[Standing[M]]:
+        """The standings with a score ``s`` such that ``low <= s <= high``, in board order.
+
+        Board order lists better scores first (the highest on a descending board), like
+        Redis's ``ZREVRANGEBYSCORE`` there and ``ZRANGEBYSCORE`` on an ascending board. Of
+        those entries, ``offset`` are skipped and at most ``limit`` returned (``None``: all).
+        Ranks are the members' ranks on the whole board. Bounds may be ``float('-inf')`` or
+        ``float('inf')``; ``low > high`` selects nothing. O(log n + k) for k entries returned.
+        """
+        a = bound_part(low, "low", self._desc)
+        b = bound_part(high, "high", self._desc)
+        offset = check_id(offset, "offset")
+        if limit is not None:
+            limit = check_id(limit, "limit")
+        ties = self._policy(ties)
+        first, last = (b, a) if self._desc else (a, b)
+        if first > last:
+            return []
+        bisect = self._sorted.bisect_left
+        start = bisect(first << LOW_BITS) + offset
+        stop = bisect((last + 1) << LOW_BITS)
+        if limit is not None:
+            stop = min(stop, start + limit)
+        return self._slice(start, stop, ties) if start < stop else []
+
+    def among(self, members: Iterable[M], ties: TiePolicy | str | None = None) -> list[Standing[M]]:
+        """The standings of those of ``members`` that are on the board, in board order.
+
+        For a friends list: each standing carries the member's rank on the whole board.
+        Members not on the board are skipped, and one given more than once is listed once.
+        ``members`` is any iterable of members except a ``str`` or ``bytes`` (refused: it would
+        be read as its characters). O(m + k log n) for m members given, k of them found.
+        """
+        if isinstance(members, (str, bytes)):
+            raise InvalidArgumentType(
+                f"members must be an iterable of members, not a {type(members).__name__}"
+            )
+        ties = self._policy(ties)
+        try:
+            given = iter(members)
+        except TypeError:
+            raise InvalidArgumentType(
+                f"members must be iterable, not {type(members).__name__}"
+            ) from None
+        key_of = self._key_of
+        found = {key for key in map(key_of, given) if key is not None}
+        keys = sorted(found)
+        members_of = self._members
+        rank = self._rank
+        return [
+            Standing(members_of[key], score, rank(key, ties), at)
+            for key, (score, at) in zip(keys, decode_entries(keys, self._desc), strict=True)
+        ]
+
+    def page_after(
+        self, cursor: str | None, limit: int, ties: TiePolicy | str | None = None
+    ) -> Page[M]:
+        """Up to ``limit`` standings in board order after ``cursor`` (``None``: from the top).
+
+        The returned :class:`Page` carries the cursor of its next page, or ``None`` when no
+        entry was listed after its last one. A cursor is an opaque string that records where
+        the last entry listed stood (its score, reached-at time and write), not its position:
+        the next page starts strictly after that place even if entries before it moved, left
+        or joined, or the entry itself changed or was removed. So a member whose place does
+        not change while a client pages is listed exactly once; one that moves across the
+        cursor may be listed twice or not at all. ``limit`` must be at least 1. A cursor
+        that this board (or one of the same order) did not return raises
+        :class:`~rankcore.InvalidArgument`. O(log n + limit).
+        """
+        limit = check_id(limit, "limit")
+        if limit < 1:
+            raise InvalidArgument(f"limit must be at least 1, got {limit}")
+        start = 0 if cursor is None else int(self._sorted.bisect_right(self._cursor_key(cursor)))
+        stop = start + limit
+        entries = self._slice(start, stop, self._policy(ties))
+        more = stop < len(self._sorted)
+        return Page(tuple(entries), self._cursor(self._sorted[stop - 1]) if more else None)
 
     # -- state (snapshots) --------------------------------------------------------------------
 
@@ -366,7 +502,7 @@ class Leaderboard:
         }
 
     @classmethod
-    def from_state(cls, state: dict[str, object]) -> Leaderboard:
+    def from_state(cls, state: dict[str, object]) -> Leaderboard[M]:
         """The board :meth:`to_state` described. Raises ``ValueError``/``TypeError``/
         ``KeyError`` on malformed state. O(n log n)."""
         board = cls(Order(state["order"]), TiePolicy(state["ties"]))
@@ -374,7 +510,7 @@ class Leaderboard:
         entries = state["entries"]
         if type(seq) is not int or not 0 <= seq < _SEQ_LIMIT or not isinstance(entries, list):
             raise ValueError("malformed leaderboard state")
-        keys: dict[Hashable, int] = {}
+        keys: dict[Any, int] = {}
         for member, key in entries:
             if type(key) is not int or isinstance(member, bool) or member in keys:
                 raise ValueError("malformed leaderboard entry")
@@ -396,7 +532,8 @@ class Leaderboard:
 
     def _key_of(self, member: object) -> int | None:
         try:
-            return self._keys.get(member)
+            # Any object may be asked about; an unhashable one is refused just below.
+            return self._keys.get(member)  # type: ignore[arg-type]
         except TypeError:
             raise InvalidArgumentType(
                 f"member must be hashable, not {type(member).__name__}"
@@ -410,14 +547,29 @@ class Leaderboard:
             raise InvalidArgument("dense ranks need a board created with ties=TiePolicy.DENSE")
         return ties
 
+    def _cursor(self, key: int) -> str:
+        """The cursor naming the place of ``key`` (the inverse of :meth:`_cursor_key`)."""
+        return f"{'d' if self._desc else 'a'}{key + _CURSOR_SHIFT:0{_CURSOR_DIGITS}x}"
+
+    def _cursor_key(self, cursor: object) -> int:
+        """The sort key a cursor names; refuses anything :meth:`_cursor` cannot have made."""
+        if not isinstance(cursor, str):
+            raise InvalidArgumentType(f"cursor must be a str or None, not {type(cursor).__name__}")
+        if _CURSOR.fullmatch(cursor) is None:
+            raise InvalidArgument("malformed cursor: pass back a cursor a page returned")
+        if cursor[0] != ("d" if self._desc else "a"):
+            raise InvalidArgument("this cursor comes from a board of the other order")
+        value = int(cursor[1:], 16)
+        if value >> (64 + LOW_BITS):
+            raise InvalidArgument("malformed cursor: pass back a cursor a page returned")
+        return value - _CURSOR_SHIFT
+
     @staticmethod
     def _pack(part: int, time: int, seq: int, score: Score) -> int:
         """The sort key of a write (layout in :mod:`rankcore.ranking.keys`)."""
         return (part << LOW_BITS) | (time << _TIME_SHIFT) | (seq << 1) | (type(score) is int)
 
-    def _write(
-        self, member: Hashable, old: int | None, score: Score, at: datetime | None
-    ) -> Standing:
+    def _write(self, member: M, old: int | None, score: Score, at: datetime | None) -> Standing[M]:
         """Move ``member`` from key ``old`` (None: absent) to ``score``; everything checked."""
         part = rank_part(score, self._desc)
         time = encode_time(at)
@@ -500,12 +652,12 @@ class Leaderboard:
         assert self._distinct is not None
         return int(self._distinct.bisect_left(part)) + 1
 
-    def _standing(self, member: Hashable, key: int, ties: TiePolicy) -> Standing:
+    def _standing(self, member: M, key: int, ties: TiePolicy) -> Standing[M]:
         return Standing(
             member, decode_score(key, self._desc), self._rank(key, ties), decode_time(key)
         )
 
-    def _slice(self, start: int, stop: int, ties: TiePolicy) -> list[Standing]:
+    def _slice(self, start: int, stop: int, ties: TiePolicy) -> list[Standing[M]]:
         """Standings of entries ``[start, stop)`` with ranks under ``ties``. O(log n + k)."""
         keys = list(self._sorted.islice(start, stop))
         if not keys:

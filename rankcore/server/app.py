@@ -6,7 +6,8 @@ safe engine runs in Starlette's thread pool, so a slow call never blocks the eve
 What the router never sees is answered here, in the path's vendor family (Capillary for
 ``/api_gateway/...`` and ``/v3.1/...``, Rehook otherwise): 401 without valid HTTP Basic
 credentials, 413 for a body over ``max_body`` bytes, 400 "invalid input" for a body that is
-not UTF-8 JSON. ``GET /healthz``, ``GET /readyz`` and ``GET /metrics`` need no credentials.
+not UTF-8 JSON. ``GET /healthz``, ``GET /readyz``, ``GET /metrics`` and ``GET /openapi.json``
+(the OpenAPI 3.1 document, :mod:`rankcore.server.openapi`) need no credentials.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from rankcore.persistence.errors import PersistenceError
 from rankcore.scenario import Replayer, Scenario, load
 from rankcore.server.auth import Credentials, Principal, parse_basic
 from rankcore.server.metrics import CONTENT_TYPE, Metrics
+from rankcore.server.openapi import document_json
 
 __all__ = [
     "CONFIG_ENV",
@@ -198,6 +200,13 @@ class _Server:
         self._observe(http, started, response, "metrics", None)
         return response
 
+    async def openapi(self, http: HTTPRequest) -> HTTPResponse:
+        """The OpenAPI 3.1 document of every route (:mod:`rankcore.server.openapi`)."""
+        started = time.perf_counter()
+        response = HTTPResponse(document_json(), media_type=JSON_TYPE)
+        self._observe(http, started, response, "openapi", None)
+        return response
+
     def shutdown(self) -> None:
         """Checkpoint a journalled engine, then close it. Failures are logged: the process
         is stopping either way, and what was acknowledged is in the journal."""
@@ -300,9 +309,11 @@ def create_app(
         Route("/healthz", server.healthz, methods=["GET"]),
         Route("/readyz", server.readyz, methods=["GET"]),
         Route("/metrics", server.metrics_text, methods=["GET"]),
+        Route("/openapi.json", server.openapi, methods=["GET"]),
         Route("/{path:path}", _Vendor(server)),  # every method: the router decides
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
+    app.router.default = _Vendor(server)  # what no route matches (a newline in the path)
     app.state.rankcore = server
     return app
 

@@ -2,7 +2,8 @@
 
 Labels have bounded values: ``route`` is a router route name (``capillary.leaderboard``,
 ``capillary.enroll``, ``capillary.badge_group``, ``rehook.leaderboard``), a lifecycle
-endpoint (``healthz``, ``readyz``, ``metrics``) or ``unknown``; ``status`` an HTTP status.
+endpoint (``healthz``, ``readyz``, ``metrics``, ``openapi``) or ``unknown``; ``status`` an
+HTTP status.
 """
 
 from __future__ import annotations
