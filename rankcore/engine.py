@@ -571,7 +571,8 @@ class Engine:
             return None, InvalidArgument(f"log entry {entry} is malformed")
         if t > clock.now():
             clock.set(t)
-        self._ids.reseed(f"{self._replica.name if self._replica else ''}:{entry}")
+        assert self._replica is not None
+        self._ids.reseed(f"{self._replica.name}:{entry}")
         self._applying = True
         try:
             return self._execute(command), None

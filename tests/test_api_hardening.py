@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from seed_samples import SAMPLE_001_UNKNOWN_CAMPAIGN
 
 from rankcore import Engine, ManualClock
 from rankcore.api import Request, Response, handle, router
@@ -297,23 +298,13 @@ def test_a_body_sixty_four_levels_deep_is_still_read(engine: Engine) -> None:
 
 # -- 3. over-long and unencodable Rehook ids ------------------------------------------------------
 
-UNKNOWN_CAMPAIGN = {
-    "number_of_participants": 0,
-    "leaderboard_reward_given": False,
-    "page": 1,
-    "reward_brackets": None,
-    "past_leaderboard_intervals": None,
-    "my_rank": {"reward": ""},
-    "leaderboard": None,
-}
-
 
 @pytest.mark.parametrize("campaign", [LONG, f"camp{SURROGATE}", SURROGATE * 50_000])
 def test_unknown_campaign_ids_of_any_length_are_the_seed_shape(
     engine: Engine, campaign: str
 ) -> None:
     response = rehook(engine, {"source_id": campaign}, path=f"/campaigns/leaderboards/{campaign}")
-    assert response.status == 200 and response.body == UNKNOWN_CAMPAIGN
+    assert response.status == 200 and response.body == SAMPLE_001_UNKNOWN_CAMPAIGN
     encodes(response)
 
 

@@ -12,6 +12,8 @@ Needs the ``redis`` extra (redis-py, with hiredis): ``pip install 'rankcore[redi
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any, Final
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -77,18 +79,15 @@ class RedisLog:
         self.snapshot_key = f"{tag}:snapshot"
         self._store = self._redis.register_script(_STORE)
 
-    def _call(self, action: str, *args: Any, **kwargs: Any) -> Any:
+    @contextlib.contextmanager
+    def _reaching(self) -> Iterator[None]:
+        """Every Redis failure in the caller's terms: :class:`LogUnavailable`."""
         import redis
 
         try:
-            return getattr(self._redis, action)(*args, **kwargs)
+            yield
         except redis.RedisError as exc:
             raise LogUnavailable(f"the Redis log {self.name!r} is unavailable: {exc}") from None
-
-    def append(self, payload: bytes) -> str:
-        """Append one encoded command; returns its entry id. One round trip (``XADD``)."""
-        entry = self._call("xadd", self.stream, {"c": payload})
-        return entry.decode() if isinstance(entry, bytes) else str(entry)
 
     def append_and_read(
         self, payload: bytes, position: str | None, count: int = 1000
@@ -96,36 +95,33 @@ class RedisLog:
         """Append one encoded command and read up to ``count`` entries after ``position``
         (the new one among them, unless more than ``count`` came first), in one pipelined
         round trip (``XADD`` then ``XRANGE``); returns the new entry's id and the entries."""
-        import redis
-
-        start = "-" if position is None else f"({position}"
-        try:
+        with self._reaching():
             pipe = self._redis.pipeline(transaction=False)
             pipe.xadd(self.stream, {"c": payload})
-            pipe.xrange(self.stream, min=start, max="+", count=count)
+            pipe.xrange(self.stream, min=_after(position), max="+", count=count)
             entry, rows = pipe.execute()
-        except redis.RedisError as exc:
-            raise LogUnavailable(f"the Redis log {self.name!r} is unavailable: {exc}") from None
-        return _text(entry), [(_text(e), fields[b"c"]) for e, fields in rows]
+        return _text(entry), _entries(rows)
 
     def read_after(self, position: str | None, count: int = 1000) -> list[tuple[str, bytes]]:
         """Up to ``count`` entries after ``position`` (from the start for ``None``), in order.
         One round trip (``XRANGE``)."""
-        start = "-" if position is None else f"({position}"
-        rows = self._call("xrange", self.stream, min=start, max="+", count=count)
-        return [(_text(entry), fields[b"c"]) for entry, fields in rows]
+        with self._reaching():
+            rows = self._redis.xrange(self.stream, min=_after(position), max="+", count=count)
+        return _entries(rows)
 
     def wait(self, position: str | None, timeout: float) -> bool:
         """Block up to ``timeout`` seconds until an entry after ``position`` exists (``XREAD
         BLOCK``); whether one does."""
-        rows = self._call(
-            "xread", {self.stream: position or "0-0"}, count=1, block=int(timeout * 1000)
-        )
+        with self._reaching():
+            rows = self._redis.xread(
+                {self.stream: position or "0-0"}, count=1, block=int(timeout * 1000)
+            )
         return bool(rows)
 
     def load_snapshot(self) -> tuple[str, bytes] | None:
         """The stored checkpoint: the entry it covers and the snapshot bytes, or ``None``."""
-        position, data = self._call("hmget", self.snapshot_key, ["position", "data"])
+        with self._reaching():
+            position, data = self._redis.hmget(self.snapshot_key, ["position", "data"])
         if position is None or data is None:
             return None
         return _text(position), data
@@ -133,16 +129,9 @@ class RedisLog:
     def store_snapshot(self, position: str, data: bytes) -> bool:
         """Store ``data`` as the checkpoint covering ``position`` and trim the stream before
         it, unless a checkpoint of a later entry is stored already; whether it was stored."""
-        import redis
-
-        try:
-            return bool(self._store(keys=[self.snapshot_key, self.stream], args=[position, data]))
-        except redis.RedisError as exc:
-            raise LogUnavailable(f"the Redis log {self.name!r} is unavailable: {exc}") from None
-
-    def length(self) -> int:
-        """How many entries the stream holds now (``XLEN``)."""
-        return int(self._call("xlen", self.stream))
+        with self._reaching():
+            stored = self._store(keys=[self.snapshot_key, self.stream], args=[position, data])
+        return bool(stored)
 
     def close(self) -> None:
         """Close the client's connections."""
@@ -151,3 +140,12 @@ class RedisLog:
 
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
+
+
+def _after(position: str | None) -> str:
+    """The ``XRANGE`` start just after ``position`` (the stream's start for ``None``)."""
+    return "-" if position is None else f"({position}"
+
+
+def _entries(rows: list[Any]) -> list[tuple[str, bytes]]:
+    return [(_text(entry), fields[b"c"]) for entry, fields in rows]
