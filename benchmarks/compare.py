@@ -16,7 +16,10 @@ started here on a free loopback port (see ``peers.py``); they run a prefix of th
 operation sequence (``--redis-ops``), since they are one to two orders of magnitude slower.
 
 Rounds alternate between subjects and the best round of each counts, so machine noise hits
-all alike. At the largest size it then measures the issue's other targets in the same run:
+all alike. ``top100+read`` and ``around10+read`` also read every row's fields (member,
+score, rank, reached-at time; the kernel decodes the score and time when read), so that lazy
+decoding cannot hide a cost. The listing and write goals of issue #14 end the output as
+PASS/FAIL verdicts. At the largest size it then measures the issue's other targets in the same run:
 one loyalty activity through the engine, Capillary's page-of-10 request through ``handle()``
 against the kernel's ``page(0, 10)`` plus the profile lookups it needs, and memory per
 enrolled customer (tracemalloc) against the reference's memory per member.
@@ -102,6 +105,16 @@ def _loop_top(top: Callable[[int], object], count: int) -> Runner:
     return run
 
 
+def _read_kernel(rows: list[Any]) -> None:
+    for s in rows:
+        s.member, s.score, s.rank, s.reached_at  # noqa: B018  # reading is the point
+
+
+def _read_tuples(rows: list[tuple[Any, ...]]) -> None:
+    for member, score, rank in rows:  # noqa: B007
+        pass
+
+
 def _rankcore_incr(board: Leaderboard) -> Callable[[int, int], int]:
     incr = board.incr
 
@@ -126,6 +139,14 @@ def in_process_subjects(w: Workload) -> list[Subject]:
     rankcore.runs["incr+rank"] = (_loop_incr(_rankcore_incr(board), w.incr), len(w.incr))
     rankcore.runs["top100"] = (_loop_top(lambda n: board.page(0, n), w.top), w.top)
     rankcore.runs["around10"] = (_loop_around(board.around, w.around), len(w.around))
+    rankcore.runs["top100+read"] = (
+        _loop_top(lambda n: _read_kernel(board.page(0, n)), w.top),
+        w.top,
+    )
+    rankcore.runs["around10+read"] = (
+        _loop_around(lambda m, b, a: _read_kernel(board.around(m, b, a)), w.around),
+        len(w.around),
+    )
 
     bare = BareReference()
     bare.load(w.entries)
@@ -138,6 +159,11 @@ def in_process_subjects(w: Workload) -> list[Subject]:
     full.runs["incr+rank"] = (_loop_incr(listing.incr, w.incr), len(w.incr))
     full.runs["top100"] = (_loop_top(listing.top, w.top), w.top)
     full.runs["around10"] = (_loop_around(listing.around, w.around), len(w.around))
+    full.runs["top100+read"] = (_loop_top(lambda n: _read_tuples(listing.top(n)), w.top), w.top)
+    full.runs["around10+read"] = (
+        _loop_around(lambda m, b, a: _read_tuples(listing.around(m, b, a)), w.around),
+        len(w.around),
+    )
     return [rankcore, reference, full]
 
 
@@ -459,6 +485,8 @@ def main(argv: list[str] | None = None) -> None:
         for size in sizes:
             results["sizes"][str(size)] = run_size(size, args, None)
 
+    results["verdicts"] = verdicts(results["sizes"])
+    print_verdicts(results["verdicts"])
     if targets_members:
         largest = results["sizes"].get(str(targets_members))
         results["loyalty"] = loyalty_targets(targets_members, args.ops, args.rounds, args.seed)
@@ -482,24 +510,23 @@ def run_size(size: int, args: argparse.Namespace, port: int | None) -> dict[str,
         peer_subjects, clients = redis_subjects(w, port, args.redis_ops)
         subjects += peer_subjects
     try:
+        board = Leaderboard()
+        board.load(w.entries)
+        listing = ListingReference()
+        listing.load(w.entries)
+        agreeing: dict[str, Any] = {"rankcore": _Facade(board), "reference+listing": listing}
         if port is not None:
-            board = Leaderboard()
-            board.load(w.entries)
-            listing = ListingReference()
-            listing.load(w.entries)
             plain, piped, script, package = clients
-            check_agreement(
+            agreeing.update(
                 {
-                    "rankcore": _Facade(board),
-                    "reference+listing": listing,
                     "redis": plain,
                     "redis-pipe100": piped,
                     "redis-lua": script,
                     "leaderboard-pkg": package,
-                },
-                w,
+                }
             )
-            del board, listing
+        check_agreement(agreeing, w)
+        del board, listing, agreeing
         rates = best_times(subjects, args.rounds)
     finally:
         for client in clients:
@@ -511,6 +538,57 @@ def run_size(size: int, args: argparse.Namespace, port: int | None) -> dict[str,
     }
     print_size(size, rates, memory)
     return {"rates": rates, "memory": memory}
+
+
+# -- issue #14's goals -----------------------------------------------------------------------
+
+# (what, subject's operation, baseline subject, baseline operation, at least, sizes)
+GOALS: list[tuple[str, str, str, str, float, tuple[int, ...]]] = [
+    ("page(0, 100)", "top100", "reference+listing", "top100", 0.6, (100_000, 1_000_000)),
+    ("around(m, 10, 10)", "around10", "reference+listing", "around10", 0.9, (100_000, 1_000_000)),
+    ("incr+rank", "incr+rank", "reference", "incr+rank", 1.0, (10_000, 100_000)),
+    ("incr+rank", "incr+rank", "reference", "incr+rank", 1.25, (1_000_000,)),
+]
+MEMORY_GOAL = 1.3  # rankcore bytes per member at most this times the bare reference's, at 1M
+
+
+def verdicts(sizes: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each goal at each measured size it names: the ratio, the goal and PASS or FAIL."""
+    out: list[dict[str, Any]] = []
+    for what, op, base, base_op, goal, at in GOALS:
+        for size in at:
+            figures = sizes.get(str(size))
+            if figures is None:
+                continue
+            rates = figures["rates"]
+            ratio = rates["rankcore"][op] / rates[base][base_op]
+            out.append(
+                {
+                    "goal": f"{what} >= {goal:g}x {base} at {size:,}",
+                    "ratio": ratio,
+                    "verdict": "PASS" if ratio >= goal else "FAIL",
+                }
+            )
+    figures = sizes.get(str(1_000_000))
+    if figures is not None:
+        memory = figures["memory"]
+        ratio = memory["rankcore"] / memory["reference"]
+        out.append(
+            {
+                "goal": f"bytes/member <= {MEMORY_GOAL:g}x reference at 1,000,000",
+                "ratio": ratio,
+                "verdict": "PASS" if ratio <= MEMORY_GOAL else "FAIL",
+            }
+        )
+    return out
+
+
+def print_verdicts(found: list[dict[str, Any]]) -> None:
+    print("\n## issue #14 goals (ratios from this run)")
+    print("| goal | measured | verdict |")
+    print("| --- | ---: | --- |")
+    for item in found:
+        print(f"| {item['goal']} | {item['ratio']:.2f}x | {item['verdict']} |")
 
 
 # -- output ---------------------------------------------------------------------------------
@@ -547,6 +625,13 @@ def print_size(size: int, rates: dict[str, dict[str, float]], memory: dict[str, 
             cells.append(_ratio(core.get(op), rate))
         print(f"| {name} | " + " | ".join(cells) + " |")
     print(f"\nrankcore incr+rank = {core['incr+rank'] / ref:.2f}x reference")
+    listing = rates.get("reference+listing", {})
+    for op in ("top100+read", "around10+read"):
+        if op in core and op in listing:
+            print(
+                f"rankcore {op} = {core[op] / listing[op]:.2f}x reference+listing "
+                f"({core[op]:,.0f} vs {listing[op]:,.0f} ops/s)"
+            )
     for name, value in memory.items():
         print(f"bytes/member {name}: {value:,.0f} ({value / memory['reference']:.2f}x reference)")
 

@@ -4,7 +4,9 @@
     python benchmarks/plot.py results.json [--out docs/img/throughput.png]
 
 One panel per operation (submit + rank, top 100, around-me 10/10), log-log axes, one line
-per subject. Needs matplotlib (``pip install -e '.[benchmarks]'``).
+per subject, and a last panel of the kernel's ratios against the references with the goals
+of issue #14 (listings against ``reference+listing``, submissions against ``reference``).
+Needs matplotlib (``pip install -e '.[benchmarks]'``).
 """
 
 from __future__ import annotations
@@ -42,7 +44,11 @@ def plot(results: dict[str, Any], out: Path) -> None:
         for name in results["sizes"][str(size)]["rates"]:
             if name not in subjects:
                 subjects.append(name)
-    figure, axes = plt.subplots(1, len(OPERATIONS), figsize=(15, 5.2), sharey=True)
+    figure = plt.figure(figsize=(20, 5.2))
+    panels = len(OPERATIONS) + 1
+    first = figure.add_subplot(1, panels, 1)
+    axes = [first] + [figure.add_subplot(1, panels, i, sharey=first) for i in range(2, panels)]
+    ratios = figure.add_subplot(1, panels, panels)
     for axis, (op, title) in zip(axes, OPERATIONS, strict=True):
         for name in subjects:
             points = [
@@ -62,6 +68,7 @@ def plot(results: dict[str, Any], out: Path) -> None:
         axis.set_xlabel("board size (members)")
         axis.grid(True, which="both", alpha=0.3)
     axes[0].set_ylabel("operations per second (higher is better)")
+    _plot_ratios(ratios, results, sizes)
     handles: dict[str, Any] = {}
     for axis in axes:
         for handle, label in zip(*axis.get_legend_handles_labels(), strict=True):
@@ -70,15 +77,52 @@ def plot(results: dict[str, Any], out: Path) -> None:
         list(handles.values()), list(handles), loc="lower center", ncol=len(handles), fontsize=9
     )
     machine = results["machine"]
+    redis = results.get("redis_version")
+    peers = f" vs Redis {redis} over loopback" if redis else " (in-process subjects only)"
     figure.suptitle(
-        f"rankcore vs bare reference vs Redis {results.get('redis_version', '')} over loopback "
-        f"- CPython {machine['python']}, {machine['processor']}",
+        f"rankcore vs bare reference{peers} - CPython {machine['python']}, {machine['processor']}",
         fontsize=11,
     )
     figure.tight_layout(rect=(0, 0.07, 1, 1))
     out.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(out, dpi=110)
     print(f"wrote {out}")
+
+
+RATIOS = (
+    ("top100", "reference+listing", "top 100 / reference+listing (goal 0.6)", 0.6, "#d62728"),
+    ("around10", "reference+listing", "around-me / reference+listing (goal 0.9)", 0.9, "#ff7f0e"),
+    ("incr+rank", "reference", "submit / reference (goal 1.0; 1.25 at 1M)", 1.0, "#1f77b4"),
+    (
+        "top100+read",
+        "reference+listing",
+        "top 100, fields read / reference+listing",
+        None,
+        "#9467bd",
+    ),
+)
+
+
+def _plot_ratios(axis: Any, results: dict[str, Any], sizes: list[int]) -> None:
+    """rankcore's throughput over a reference's, per size, with each goal as a dashed line."""
+    for op, base, label, goal, color in RATIOS:
+        points = []
+        for size in sizes:
+            rates = results["sizes"][str(size)]["rates"]
+            mine, theirs = rates.get("rankcore", {}).get(op), rates.get(base, {}).get(op)
+            if mine and theirs:
+                points.append((size, mine / theirs))
+        if not points:
+            continue
+        xs, ys = zip(*points, strict=True)
+        axis.plot(xs, ys, label=label, color=color, marker="o")
+        if goal is not None:
+            axis.axhline(goal, color=color, linestyle="--", linewidth=0.8)
+    axis.set_xscale("log")
+    axis.set_title("rankcore / reference (higher is better)")
+    axis.set_xlabel("board size (members)")
+    axis.grid(True, which="both", alpha=0.3)
+    axis.legend(fontsize=8, loc="upper left")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,12 +1,22 @@
 """Recovery cost: how fast an engine reopens a long journal, and how much memory it takes.
 
-    python benchmarks/recovery.py [--records 200000]
+    python benchmarks/recovery.py [--events 200000] [--batch 1000]
 
-Writes a journal of ``--records`` mutations (awards and activities with fresh event ids, as
-a game backend produces them, with ``fsync="never"`` and no automatic checkpoint), then
-reopens it in a fresh child process and reports the replay rate (records/s) and the child's
-peak resident memory, next to the same child building the same state without a journal (the
-memory any engine holding that state needs). Results are quoted in ``docs/performance.md``.
+Writes journals of ``--events`` mutations (with ``fsync="never"`` and no automatic
+checkpoint), each reopened in a fresh child process that reports its replay time and peak
+resident memory, all in one run:
+
+- ``mixed``: awards and activities with fresh event ids, one record per call (what a game
+  backend calling ``award``/``record_activity`` writes);
+- ``activities``: the same activities only, one record per ``record_activity`` call;
+- ``batches``: those activities through ``record_activities``, ``--batch`` per call (one
+  record per batch).
+
+Rates are events per second (a batch record counts as its activities; for the one-record
+journals events and records are the same), and the batch journal's rate is given as a ratio
+to the one-record journal of the same activities. The ``mixed`` child's memory is compared
+with a child building the same state without a journal. Results are quoted in
+``docs/performance.md``.
 """
 
 from __future__ import annotations
@@ -23,7 +33,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from rankcore import Engine, ManualClock
 
-path, records = sys.argv[1], int(sys.argv[2])
+path, mode, events, size = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 start = datetime(2024, 6, 1, tzinfo=UTC)
 journal = None if path == "-" else path
 engine = Engine(clock=ManualClock(start), journal=journal, fsync="never", checkpoint_every=None)
@@ -35,11 +45,19 @@ engine.add_period(1, 10, 100, ref_code="p", name="P", start=start, end=start + t
 engine.add_target(1, 10, 11, name="t", type="MILESTONE", metric="points", value=10**9)
 for customer in range(1000):
     engine.add_customer(1, customer)
-for k in range(records - 1005):
-    if k % 2:
-        engine.award("camp", f"s{k % 5000}", 1 + k % 7, event_id=f"a{k}")
-    else:
+if mode == "mixed":
+    for k in range(events):
+        if k % 2:
+            engine.award("camp", f"s{k % 5000}", 1 + k % 7, event_id=f"a{k}")
+        else:
+            engine.record_activity(1, k % 1000, "points", 1 + k % 5, event_id=f"r{k}")
+elif mode == "activities":
+    for k in range(events):
         engine.record_activity(1, k % 1000, "points", 1 + k % 5, event_id=f"r{k}")
+else:
+    for first in range(0, events, size):
+        engine.record_activities(1, [(k % 1000, "points", 1 + k % 5, None, f"r{k}")
+                                     for k in range(first, min(first + size, events))])
 engine.close()
 """
 
@@ -51,8 +69,15 @@ started = time.perf_counter()
 engine = Engine(journal=sys.argv[1], checkpoint_every=None)
 elapsed = time.perf_counter() - started
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"replayed": engine.recovery.replayed, "seconds": elapsed, "peak_mb": peak}))
+report = engine.recovery
+print(json.dumps({"records": report.replayed, "events": report.mutations, "seconds": elapsed,
+                  "peak_mb": peak}))
 """
+
+MEMORY = (
+    "\nimport json, resource\n"
+    "print(json.dumps({'peak_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))"
+)
 
 
 def _run(code: str, *args: str) -> str:
@@ -64,33 +89,33 @@ def _run(code: str, *args: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--records", type=int, default=200_000)
-    records = parser.parse_args().records
+    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--batch", type=int, default=1000)
+    options = parser.parse_args()
+    events, size = str(options.events), str(options.batch)
+    results = {}
     with tempfile.TemporaryDirectory() as folder:
-        journal = Path(folder) / "bench.journal"
-        _run(WRITER, str(journal), str(records))
-        size = journal.stat().st_size / 2**20
-        result = json.loads(_run(READER, str(journal)))
-    in_memory = json.loads(
-        _run(
-            WRITER
-            + "\nimport json, resource\n"
-            + "print(json.dumps({'peak_mb': resource.getrusage(resource.RUSAGE_SELF)"
-            + ".ru_maxrss / 1024}))",
-            "-",
-            str(records),
+        for mode in ("mixed", "activities", "batches"):
+            journal = Path(folder) / f"{mode}.journal"
+            _run(WRITER, str(journal), mode, events, size)
+            result = json.loads(_run(READER, str(journal)))
+            result["mib"] = journal.stat().st_size / 2**20
+            results[mode] = result
+    in_memory = json.loads(_run(WRITER + MEMORY, "-", "mixed", events, size))
+    for mode, r in results.items():
+        rate = r["events"] / r["seconds"]
+        r["rate"] = rate
+        print(
+            f"{mode:>10}: {r['records']:>9,} records ({r['mib']:6.1f} MiB), {r['events']:>9,}"
+            f" events replayed in {r['seconds']:6.2f} s = {rate:>9,.0f} events/s,"
+            f" peak {r['peak_mb']:.0f} MB"
         )
-    )
-    rate = result["replayed"] / result["seconds"]
-    print(f"journal: {records:,} records, {size:.1f} MiB")
+    ratio = results["batches"]["rate"] / results["activities"]["rate"]
+    print(f"batch records replay {ratio:.1f}x the events/s of one record per activity")
+    mixed = results["mixed"]["peak_mb"]
     print(
-        f"replay:  {result['replayed']:,} records in {result['seconds']:.2f} s"
-        f" = {rate:,.0f} records/s"
-    )
-    print(
-        f"memory:  peak {result['peak_mb']:.0f} MB reopening, {in_memory['peak_mb']:.0f} MB"
-        f" building the same state without a journal"
-        f" ({result['peak_mb'] / in_memory['peak_mb']:.2f}x)"
+        f"memory: peak {mixed:.0f} MB reopening the mixed journal, {in_memory['peak_mb']:.0f} MB"
+        f" building the same state without a journal ({mixed / in_memory['peak_mb']:.2f}x)"
     )
 
 

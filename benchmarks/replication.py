@@ -8,6 +8,9 @@ directory and stops it at the end. Reports, for one campaign award per call:
 - the embedded engine (in memory, no log), a replica (``Engine.connect``: XADD, then apply
   the log up to its own entry) and raw Redis (ZINCRBY and ZCOUNT for the new rank, in one
   pipelined round trip), as calls per second and as ratios;
+- replicated write throughput of activities: one ``record_activity`` per call (one XADD
+  each) against ``record_activities`` with a batch of 100 per call (one XADD, one log entry,
+  for the 100), as events per second, next to the embedded engine doing the same;
 - a replica's local read (``campaign_entry``) against a ZREVRANGE round trip;
 - the apply rate of a new replica catching up on the whole stream;
 - the follow lag: from the start of a write on one replica until a ``follow=True`` replica
@@ -48,12 +51,44 @@ def _rate(calls: int, action: Callable[[int], object]) -> float:
     return calls / (time.perf_counter() - started)
 
 
+BATCH = 100
+CUSTOMERS = 500
+
+
 def _world(engine: Engine, start: datetime) -> None:
     engine.add_org(1, "UTC")
     engine.create_campaign(
         1, recurrence="campaign_duration", start=start - timedelta(hours=1),
         end=start + timedelta(days=30), campaign_id="camp",
     )  # fmt: skip
+    engine.create_target_group(1, 10, "group")
+    engine.add_period(
+        1, 10, 100, ref_code="p", name="P", start=start - timedelta(hours=1),
+        end=start + timedelta(days=30),
+    )  # fmt: skip
+    engine.add_target(1, 10, 11, name="t", type="MILESTONE", metric="points", value=10**12)
+    for customer in range(CUSTOMERS):
+        engine.add_customer(1, customer)
+
+
+def _activities(engine: Engine, ops: int, tag: str) -> dict[str, float]:
+    """Events per second of ``ops`` activities, one call each and in batches of 100."""
+    one = _rate(
+        ops,
+        lambda k: engine.record_activity(1, k % CUSTOMERS, "points", 1, event_id=f"{tag}1-{k}"),
+    )
+
+    def batch(k: int) -> None:
+        engine.record_activities(
+            1,
+            [
+                (n % CUSTOMERS, "points", 1, None, f"{tag}b-{n}")
+                for n in range(k * BATCH, (k + 1) * BATCH)
+            ],
+        )
+
+    many = _rate(max(ops // BATCH, 10), batch) * BATCH
+    return {"one": one, "batch": many}
 
 
 def _sees(engine: Engine, source: str) -> bool:
@@ -137,8 +172,16 @@ def _run(port: int, client: redis.Redis, ops: int) -> None:
         f"follow lag: median {statistics.median(lags):.2f} ms, max {max(lags):.2f} ms"
         f" over {len(lags)} writes (stream of {replica_length:,} entries)"
     )
-    for engine in (replica, fresh, follower):
-        engine.close()
+    fresh.close()
+    follower.close()  # its thread would apply the batches below meanwhile
+    for name, engine in (("embedded", embedded), ("replica", replica)):
+        rates = _activities(engine, ops, name)
+        print(
+            f"activities {name:>8}: {rates['one']:>9,.0f} events/s one per call,"
+            f" {rates['batch']:>9,.0f} events/s in batches of {BATCH} per call"
+            f" ({rates['batch'] / rates['one']:.1f}x)"
+        )
+    replica.close()
 
 
 if __name__ == "__main__":

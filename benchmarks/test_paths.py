@@ -2,6 +2,9 @@
 
     pytest benchmarks/test_paths.py --benchmark-enable [--sizes 10000,100000] [--rollover 100000]
 
+``test_activity_batch_two_targets`` times one batch of 100 activities: divide by 100 to
+compare it with ``test_activity_two_targets``.
+
 Worlds are built once per size (see :mod:`worlds`; 1,000,000 customers take a few minutes
 through the public API) and shared by the cases of that size.
 """
@@ -59,6 +62,23 @@ def test_activity_two_targets(benchmark: BenchmarkFixture, loyalty: LoyaltyWorld
         return len(engine.record_activity(ORG, loyalty.customer(rng), "points", 5).updates)
 
     assert benchmark(activity) == 2
+
+
+BATCH = 100
+
+
+def test_activity_batch_two_targets(benchmark: BenchmarkFixture, loyalty: LoyaltyWorld) -> None:
+    """``record_activities`` of 100 random customers' activities (one call, one lock, one
+    record), each matching the milestone and the streak; compare its time divided by 100 with
+    ``test_activity_two_targets``."""
+    rng = random.Random(3)
+    engine = loyalty.engine
+
+    def batch() -> int:
+        activities = [(loyalty.customer(rng), "points", 5) for _ in range(BATCH)]
+        return engine.record_activities(ORG, activities).counted
+
+    assert benchmark(batch) == BATCH
 
 
 def test_campaign_award(benchmark: BenchmarkFixture, campaign: CampaignWorld) -> None:

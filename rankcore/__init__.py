@@ -12,6 +12,13 @@ from rankcore.campaigns import (
     AwardRefused,
     AwardResult,
     AwardTooLate,
+    BoardError,
+    BoardExists,
+    BoardFull,
+    BoardInfo,
+    BoardInterval,
+    BoardNotFound,
+    BoardStanding,
     Bracket,
     CampaignEntry,
     CampaignExists,
@@ -21,11 +28,16 @@ from rankcore.campaigns import (
     IntervalClosed,
     IntervalInfo,
     IntervalStatus,
+    NotJoined,
+    Operator,
     Payout,
     RehookError,
     SourceNotFound,
+    SubmissionLimit,
+    SubmitResult,
 )
-from rankcore.engine import Engine
+from rankcore.commands import BatchResult
+from rankcore.engine import Engine, EngineStats
 from rankcore.errors import (
     ClockError,
     EventIdConflict,
@@ -69,6 +81,7 @@ from rankcore.ranking.standing import Score, Standing
 from rankcore.tenancy import Org
 from rankcore.timeline.clock import Clock, ManualClock, SystemClock
 from rankcore.timeline.recurrence import Interval, Recurrence, Schedule
+from rankcore.timeline.reset import Reset
 
 __version__ = "0.1.0"
 
@@ -81,6 +94,14 @@ __all__ = [
     "AwardResult",
     "AwardTooLate",
     "BadgeGroup",
+    "BatchResult",
+    "BoardError",
+    "BoardExists",
+    "BoardFull",
+    "BoardInfo",
+    "BoardInterval",
+    "BoardNotFound",
+    "BoardStanding",
     "Bracket",
     "CampaignEntry",
     "CampaignExists",
@@ -91,6 +112,7 @@ __all__ = [
     "ClockError",
     "CustomerProfile",
     "Engine",
+    "EngineStats",
     "EnrollmentMode",
     "EventIdConflict",
     "FsyncPolicy",
@@ -109,6 +131,8 @@ __all__ = [
     "ManualClock",
     "MemberNotFound",
     "MilestoneReached",
+    "NotJoined",
+    "Operator",
     "Order",
     "Org",
     "Page",
@@ -119,6 +143,7 @@ __all__ = [
     "RecoveryReport",
     "Recurrence",
     "RehookError",
+    "Reset",
     "Schedule",
     "Scope",
     "ScopeKind",
@@ -132,6 +157,8 @@ __all__ = [
     "Standing",
     "StreakAchieved",
     "StreakBroken",
+    "SubmissionLimit",
+    "SubmitResult",
     "SystemClock",
     "TargetLeaderboard",
     "TargetType",

@@ -1,6 +1,6 @@
 """The ``rankcore`` command line: ``rankcore demo``, ``rankcore replay FILE``, ``rankcore
-serve`` (the HTTP server, with the ``server`` extra), ``rankcore passwd`` and ``rankcore
---version``.
+simulate``, ``rankcore serve`` (the HTTP server, with the ``server`` extra), ``rankcore
+passwd`` and ``rankcore --version``.
 
 Exit status: 0 when the command did its work; 2 for a usage error or input it refuses (one
 line on stderr says what and where); 1 when the reader of the output went away before the
@@ -101,6 +101,87 @@ def _demo(args: argparse.Namespace) -> int:
         print(render_json(result))
         sys.stdout.flush()  # a reader that went away stops the run before the summary
         print(result.summary(), file=sys.stderr)
+    else:
+        print(render_text(result))
+    return 0
+
+
+# -- rankcore simulate -------------------------------------------------------------------------
+
+
+def _add_simulate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from rankcore.simulate import SimulationConfig
+
+    defaults = SimulationConfig()
+    simulate = commands.add_parser(
+        "simulate",
+        help="run a seeded season through batch ingestion and print a summary",
+        description="Run a seeded loyalty season on a manual clock through the batch "
+        "ingestion path and print a summary table (--json: the closing requests' JSON lines, "
+        "exactly as rankcore replay prints them for the --out file).",
+    )
+    simulate.add_argument(
+        "--seed", type=_integer, default=defaults.seed, help="random seed (%(default)s)"
+    )
+    simulate.add_argument(
+        "--customers", type=_integer, default=defaults.customers, help="customers (%(default)s)"
+    )
+    simulate.add_argument(
+        "--events", type=_integer, default=defaults.events, help="activities (%(default)s)"
+    )
+    simulate.add_argument(
+        "--days", type=_integer, default=defaults.days, help="days of the season (%(default)s)"
+    )
+    simulate.add_argument(
+        "--zone", default=defaults.zone, help="the org's IANA time zone (%(default)s)"
+    )
+    simulate.add_argument(
+        "--json", action="store_true", help="print the request lines that replay prints"
+    )
+    simulate.add_argument("--out", metavar="FILE", help="also write the season as a scenario")
+    simulate.add_argument(
+        "--plot", metavar="FILE", help="draw ranks and the score distribution (extra 'plot')"
+    )
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from rankcore.simulate import SimulationConfig, plot, render_json, render_text, run_simulation
+
+    def refuse(message: str) -> int:
+        print(f"rankcore simulate: error: {message}", file=sys.stderr)
+        return 2
+
+    try:
+        config = SimulationConfig(args.seed, args.customers, args.events, args.days, args.zone)
+    except (InvalidArgument, InvalidArgumentType) as exc:
+        return refuse(str(exc))
+    if args.plot is not None:
+        try:
+            import matplotlib  # noqa: F401
+        except ModuleNotFoundError:
+            return refuse("--plot needs matplotlib: pip install 'rankcore[plot]'")
+    out: TextIO | None = None
+    if args.out is not None:
+        try:
+            out = open(args.out, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+        except OSError as exc:
+            return refuse(f"--out {args.out}: {exc.strerror or exc}")
+    progress = progress_bar(config.events, "simulating", sys.stderr, unit="events")
+    try:
+        result = run_simulation(config, progress=progress, out=out)
+    finally:
+        if out is not None:
+            out.close()
+    if args.plot is not None:
+        try:
+            plot(result, args.plot)
+        except (OSError, ValueError) as exc:
+            return refuse(f"--plot {args.plot}: {exc}")
+    if args.json:
+        if result.lines:
+            print(render_json(result))
+        sys.stdout.flush()
+        print(render_text(result), file=sys.stderr)
     else:
         print(render_text(result))
     return 0
@@ -319,6 +400,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     run_replay.add_argument("file", help="the scenario (JSON; '-' reads standard input)")
     _add_serve(commands)
+    _add_simulate(commands)
     commands.add_parser(
         "passwd",
         help="print the hash of a password read on standard input, for a credentials file",
@@ -334,6 +416,8 @@ def _run(args: argparse.Namespace) -> int:
         return _demo(args)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "simulate":
+        return _simulate(args)
     if args.command == "passwd":
         return _passwd(args)
     from rankcore.scenario import run_replay as replay_file

@@ -14,23 +14,32 @@ and its encoding is versioned with the journal format::
 
 Values JSON lacks are tagged objects with one ``$`` key: ``{"$time": "..."}`` (see
 :mod:`rankcore.persistence.codec`), ``{"$scope": [actor, kind, [orgs]]}`` and
-``{"$profile": [seven profile fields]}``; enums are written as their value, time zones by
+``{"$profile": [seven profile fields]}`` and ``{"$duration": microseconds}``; resets are
+written as their text, enums are written as their value, time zones by
 IANA name, brackets as Rehook-style mappings, other collections as lists.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any, ClassVar, Final, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 import attrs
 
 from rankcore.campaigns.brackets import Bracket
-from rankcore.campaigns.views import AwardResult, CampaignInfo
-from rankcore.errors import InvalidArgument, InvalidArgumentType
+from rankcore.campaigns.events import IntervalClosed
+from rankcore.campaigns.views import (
+    AwardResult,
+    BoardInfo,
+    BoardStanding,
+    CampaignInfo,
+    Operator,
+    SubmitResult,
+)
+from rankcore.errors import InvalidArgument, InvalidArgumentType, RankcoreError
 from rankcore.loyalty.badges import BadgeGroup
 from rankcore.loyalty.customers import Customer, CustomerProfile
 from rankcore.loyalty.periods import Period
@@ -43,23 +52,36 @@ from rankcore.ranking.policy import Order, TiePolicy
 from rankcore.ranking.standing import Score
 from rankcore.tenancy import Org
 from rankcore.timeline.recurrence import Recurrence
+from rankcore.timeline.reset import Reset
 
 __all__ = [
     "COMMANDS",
+    "MAX_BATCH",
+    "ActivityInput",
+    "ActivityItem",
     "AddCustomer",
     "AddOrg",
     "AddPeriod",
     "AddTarget",
     "AdvanceTo",
     "Award",
+    "BatchResult",
     "Command",
     "CreateBadgeGroup",
+    "CreateBoard",
     "CreateCampaign",
     "CreateTargetGroup",
+    "DeleteBoard",
+    "EndBoard",
     "Enroll",
+    "JoinBoard",
+    "RecordActivities",
     "RecordActivity",
     "Register",
+    "RemoveMember",
     "SetTargetGroupActive",
+    "Submit",
+    "SubmitMany",
     "Sync",
     "Unenroll",
     "UpdateCustomer",
@@ -254,6 +276,55 @@ class RecordActivity(Command[ActivityResult]):
     event_id: str | int | None
 
 
+ActivityItem = tuple[int, str, Score, datetime | None, str | int | None]
+"""One activity of a batch: ``(customer, metric, value, at, event_id)``."""
+ActivityInput = Mapping[str, Any] | Sequence[Any]
+"""An activity as :meth:`~rankcore.Engine.record_activities` takes it: a mapping with
+``customer``, ``metric``, ``value`` and optional ``at`` and ``event_id``, or a tuple
+``(customer, metric, value[, at[, event_id]])``."""
+MAX_BATCH: Final = 10_000
+"""The most activities one batch may hold (one journal record stays below a few MB)."""
+
+
+@attrs.frozen
+class BatchResult:
+    """What a batch of activities did (see :meth:`~rankcore.Engine.record_activities`).
+
+    ``results[i]`` is the :class:`~rankcore.loyalty.ActivityResult` of activity ``i`` (its
+    ``duplicate`` flag set for a repeated event id), or ``None`` if it was refused;
+    ``refusals`` lists ``(position, error)`` for every refused activity, in batch order. The
+    other activities were applied as if recorded one by one in batch order.
+    """
+
+    results: tuple[ActivityResult | None, ...]
+    refusals: tuple[tuple[int, RankcoreError], ...]
+
+    @property
+    def counted(self) -> int:
+        """Activities counted (neither refused nor duplicates). O(batch)."""
+        return sum(1 for r in self.results if r is not None and not r.duplicate)
+
+    @property
+    def duplicates(self) -> int:
+        """Activities that repeated an event already counted. O(batch)."""
+        return sum(1 for r in self.results if r is not None and r.duplicate)
+
+    @property
+    def changed(self) -> bool:
+        """Whether the batch changed anything (some activity was counted). O(batch)."""
+        return any(r is not None and not r.duplicate for r in self.results)
+
+
+@attrs.frozen
+class RecordActivities(Command[BatchResult]):
+    """A batch of activities of customers of one org, applied in order under one lock and
+    journalled as one record; ``activities`` holds :data:`ActivityItem` tuples."""
+
+    op: ClassVar[str] = "record_activities"
+    org: int | Scope
+    activities: tuple[ActivityItem, ...]
+
+
 @attrs.frozen
 class Enroll(Command[EnrollmentStatus]):
     """Enroll or re-enroll a customer in a target."""
@@ -291,6 +362,94 @@ class CreateBadgeGroup(Command[BadgeGroup]):
     user: int
 
 
+# -- boards (tournaments; campaigns are boards too) ------------------------------------------
+
+
+@attrs.frozen
+class CreateBoard(Command[BoardInfo]):
+    """Create a named, optionally recurring board of an org."""
+
+    op: ClassVar[str] = "create_board"
+    org: int
+    board_id: str
+    order: Order | str
+    ties: TiePolicy | str
+    subscore: Order | str | None
+    operator: Operator | str
+    reset: Reset | Recurrence | str | timedelta | None
+    brackets: tuple[Bracket | Mapping[str, object], ...]
+    join_required: bool
+    capacity: int | None
+    max_submissions: int | None
+    grace: timedelta
+    start: datetime | None
+    end: datetime | None
+    retention: int | None = None
+
+
+@attrs.frozen
+class JoinBoard(Command[bool]):
+    """A member joins the current interval of a board that needs joining."""
+
+    op: ClassVar[str] = "join"
+    org: int
+    board_id: str
+    member: str
+
+
+@attrs.frozen
+class Submit(Command[BoardStanding]):
+    """A score for a member on a board, under the board's operator."""
+
+    op: ClassVar[str] = "submit"
+    org: int
+    board_id: str
+    member: str
+    score: Score
+    subscore: Score | None
+    meta: Any
+    at: datetime | None
+    event_id: str | int | None
+
+
+@attrs.frozen
+class SubmitMany(Command[SubmitResult]):
+    """A batch of submissions to one board, applied in order and journalled as one record."""
+
+    op: ClassVar[str] = "submit_many"
+    org: int
+    board_id: str
+    entries: tuple[Any, ...]
+
+
+@attrs.frozen
+class RemoveMember(Command[bool]):
+    """Take a member off a board's intervals that have not closed."""
+
+    op: ClassVar[str] = "remove"
+    org: int
+    board_id: str
+    member: str
+
+
+@attrs.frozen
+class EndBoard(Command[tuple[IntervalClosed, ...]]):
+    """Close a board now and pay its open intervals."""
+
+    op: ClassVar[str] = "end_board"
+    org: int
+    board_id: str
+
+
+@attrs.frozen
+class DeleteBoard(Command[bool]):
+    """Forget a board."""
+
+    op: ClassVar[str] = "delete_board"
+    org: int
+    board_id: str
+
+
 COMMANDS: Final[Mapping[str, type[Command[Any]]]] = {
     command.op: command
     for command in (
@@ -307,9 +466,17 @@ COMMANDS: Final[Mapping[str, type[Command[Any]]]] = {
         AddPeriod,
         AddTarget,
         RecordActivity,
+        RecordActivities,
         Enroll,
         Unenroll,
         CreateBadgeGroup,
+        CreateBoard,
+        JoinBoard,
+        Submit,
+        SubmitMany,
+        RemoveMember,
+        EndBoard,
+        DeleteBoard,
     )
 }
 """Every command by its name in the log."""
@@ -323,6 +490,10 @@ def _encode(value: object) -> State:
         return value
     if isinstance(value, datetime):
         return {"$time": encode_time(value)}
+    if isinstance(value, timedelta):
+        return {"$duration": value // timedelta(microseconds=1)}
+    if isinstance(value, Reset):
+        return value.to_state()
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, ZoneInfo):
@@ -397,6 +568,8 @@ def _decode(value: State) -> Any:
                 return Scope(actor, kind, orgs)
             if tag == "$profile":
                 return CustomerProfile(*item)
+            if tag == "$duration" and type(item) is int:
+                return timedelta(microseconds=item)
         return {key: _decode(item) for key, item in value.items()}
     return value
 
@@ -411,4 +584,91 @@ def decode_command(op: object, args: State) -> Command[Any]:
         raise ValueError(f"unknown operation {op!r}")
     if not isinstance(args, dict):
         raise ValueError("a record's args must be an object")
+    if command is RecordActivities:
+        decoded = {
+            str(name): _decode(value) for name, value in args.items() if name != "activities"
+        }
+        if "activities" in args:
+            decoded["activities"] = _decode_activities(args["activities"])
+        return RecordActivities(**decoded)
     return command(**{str(name): _decode(value) for name, value in args.items()})
+
+
+def _decode_activities(value: State) -> Any:
+    """A batch's activities as :func:`_decode` reads them, with a fast path for the usual
+    ``[customer, metric, value, at, event_id]`` rows of plain values. O(batch)."""
+    if not isinstance(value, list):
+        return _decode(value)
+    nested = (list, dict)
+    items: list[Any] = []
+    for item in value:
+        if (
+            type(item) is list
+            and len(item) == 5
+            and type(item[0]) not in nested
+            and type(item[1]) not in nested
+            and type(item[2]) not in nested
+            and type(item[4]) not in nested
+        ):
+            at = item[3]
+            items.append((item[0], item[1], item[2], at if at is None else _decode(at), item[4]))
+        else:
+            items.append(_decode(item))
+    return tuple(items)
+
+
+# -- tracked events (Rehook's POST /events/invoke) ----------------------------------------------
+# A campaign may track one event name with a points rule; an invoked event of that name then
+# awards points in the campaign. The rule is state, so it is set by a journalled command.
+
+
+@attrs.frozen
+class EventRule:
+    """Campaign ``campaign_id`` of ``org`` tracks events named ``event_name``: each one is
+    worth ``points``, or (``points`` is ``None``) the number in the event's metadata field
+    ``points_field``."""
+
+    org: int
+    campaign_id: str
+    event_name: str
+    points: Score | None
+    points_field: str | None
+
+
+def make_event_rule(
+    org: int, campaign_id: object, event_name: object, points: object, points_field: object
+) -> EventRule:
+    """A checked :class:`EventRule`: names are keys (1 to 256 characters, not blank), and
+    exactly one of ``points`` (a score above 0) and ``points_field`` is given. O(1)."""
+    from rankcore.ranking.keys import check_score
+    from rankcore.validate import MAX_KEY_LENGTH, check_text
+
+    def check_key(value: object, what: str) -> str:
+        return check_text(value, what, max_length=MAX_KEY_LENGTH, blank=False)
+
+    campaign = check_key(campaign_id, "campaign_id")
+    name = check_key(event_name, "event_name")
+    if (points is None) == (points_field is None):
+        raise InvalidArgument("give exactly one of points and points_field")
+    if points is not None:
+        value = check_score(points, "points")
+        if value <= 0:
+            raise InvalidArgument(f"points must be above 0, got {value!r}")
+        return EventRule(org, campaign, name, value, None)
+    return EventRule(org, campaign, name, None, check_key(points_field, "points_field"))
+
+
+@attrs.frozen
+class TrackEvent(Command[EventRule]):
+    """Make a campaign track an event name with a points rule (replacing its rule)."""
+
+    op: ClassVar[str] = "track_event"
+    org: int
+    campaign_id: str
+    event_name: str
+    points: Score | None
+    points_field: str | None
+
+
+assert isinstance(COMMANDS, dict)
+COMMANDS[TrackEvent.op] = TrackEvent

@@ -8,8 +8,11 @@ every purchase counts towards the milestone and is awarded to the campaign too.
 
 Everything shown is read the way a client would read it: the leaderboards through the vendor
 router (:func:`rankcore.api.handle`), the payouts from the :class:`~rankcore.IntervalClosed`
-events the engine published. The same seed always gives the same season and the same tables;
-only the timing line differs between runs.
+events the engine published. The season is then ingested a second time, on a second engine,
+through batches (:meth:`~rankcore.Engine.record_activities`), to compare the two rates and
+check that both engines end the same; and a short kernel section plays a tournament on a bare
+:class:`~rankcore.Leaderboard`. The same seed always gives the same season and the same
+tables; only the two timing lines differ between runs.
 
 >>> result = run_demo(DemoConfig(seed=3, customers=20, events=300))
 >>> (result.activities, result.calls[0].response.status)
@@ -37,6 +40,8 @@ from rankcore.engine import Engine
 from rankcore.errors import InvalidArgument, InvalidArgumentType
 from rankcore.loyalty import MilestoneReached, StreakAchieved, StreakBroken
 from rankcore.progress import NullProgress, Progress
+from rankcore.ranking.leaderboard import Leaderboard
+from rankcore.ranking.policy import TiePolicy
 from rankcore.timeline.clock import ManualClock
 
 __all__ = [
@@ -55,9 +60,11 @@ __all__ = [
     "ZONE",
     "AroundMe",
     "AroundRow",
+    "BatchRun",
     "DemoConfig",
     "DemoResult",
     "EventKind",
+    "KernelBoard",
     "SeasonEvent",
     "VendorCall",
     "build_engine",
@@ -66,6 +73,7 @@ __all__ = [
     "render_text",
     "run_demo",
     "season_events",
+    "tournament",
 ]
 
 ORG: Final = 50156
@@ -105,6 +113,12 @@ LEADERBOARD_PATH: Final = (
 CAMPAIGN_PATH: Final = "/campaigns/leaderboards/"
 PROGRESS_STEP: Final = 4096
 """Activities between two progress reports (keeps the ingest loop lean)."""
+BATCH: Final = 5000
+"""The most activities the batch run sends in one :meth:`~rankcore.Engine.record_activities`
+call (a batch also ends where a campaign day does)."""
+PLAYERS: Final = 1000
+"""Players of the kernel section's tournament board."""
+KERNEL_PAGE: Final = 8
 
 _FIRST_NAMES: Final = (
     "Aarav", "Diya", "Ishaan", "Meera", "Kabir", "Anaya", "Rohan", "Saanvi",
@@ -135,14 +149,21 @@ def _check_seed(_instance: object, _attribute: attrs.Attribute[int], value: int)
         raise InvalidArgumentType(f"seed must be an int, not {type(value).__name__}")
 
 
+def _check_flag(_instance: object, _attribute: attrs.Attribute[bool], value: bool) -> None:
+    if not isinstance(value, bool):
+        raise InvalidArgumentType(f"batches must be a bool, not {type(value).__name__}")
+
+
 @attrs.frozen
 class DemoConfig:
     """The size of the season: ``customers`` and ``events`` (seeded activities), and the
-    ``seed`` everything random is drawn from."""
+    ``seed`` everything random is drawn from. ``batches`` ingests the season a second time,
+    through :meth:`~rankcore.Engine.record_activities`, to compare the two paths."""
 
     seed: int = attrs.field(default=1, validator=_check_seed)
     customers: int = attrs.field(default=3000, validator=_check_count("customers"))
     events: int = attrs.field(default=200_000, validator=_check_count("events"))
+    batches: bool = attrs.field(default=True, validator=_check_flag)
 
 
 class EventKind(enum.Enum):
@@ -202,12 +223,44 @@ class AroundMe:
 
 
 @attrs.frozen
-class DemoResult:
-    """What one demo run produced: the vendor calls, the campaign closings, the counts, and
-    the engine itself (its clock stopped at :data:`NOW`) for further questions.
+class BatchRun:
+    """The season ingested a second time, on a second engine, through batches: activities
+    in :meth:`~rankcore.Engine.record_activities` calls of up to :data:`BATCH` (a batch
+    ends where a campaign day does), each purchase's award then one ``award`` call.
 
-    ``elapsed`` (seconds spent ingesting) is the only field that varies between runs with
-    the same configuration.
+    ``agrees`` says whether both engines ended with the same boards (every row of both
+    targets' current boards, the open campaign interval) and the same payouts.
+    """
+
+    engine: Engine = attrs.field(eq=False, repr=False)
+    calls: int
+    agrees: bool
+    elapsed: float
+
+
+@attrs.frozen
+class KernelBoard:
+    """The kernel section: a seeded tournament on a bare :class:`~rankcore.Leaderboard`.
+
+    ``top`` lists the first :data:`KERNEL_PAGE` players as ``(player, score, competition,
+    modified competition, dense, ordinal)`` ranks; ``around`` the featured player's window
+    (three above, three below) as ``(player, score, competition, ordinal)`` ranks.
+    """
+
+    board: Leaderboard[str] = attrs.field(eq=False, repr=False)
+    top: tuple[tuple[str, int, int, int, int, int], ...]
+    featured: str
+    around: tuple[tuple[str, int, int, int], ...]
+
+
+@attrs.frozen
+class DemoResult:
+    """What one demo run produced: the vendor calls, the campaign closings, the counts, the
+    engine itself (its clock stopped at :data:`NOW`) for further questions, the batch run
+    and the kernel section.
+
+    ``elapsed`` (seconds spent ingesting) and ``batch.elapsed`` are the only values that
+    vary between runs with the same configuration.
     """
 
     config: DemoConfig
@@ -222,6 +275,8 @@ class DemoResult:
     streaks_achieved: int
     streaks_broken: int
     elapsed: float
+    batch: BatchRun | None = None
+    kernel: KernelBoard | None = None
 
     @property
     def ingested(self) -> int:
@@ -233,12 +288,27 @@ class DemoResult:
         return next((c for c in self.calls if c.name == name), None)
 
     def summary(self) -> str:
-        """The one-line summary: events ingested and events per second. O(1)."""
-        rate = self.ingested / self.elapsed if self.elapsed > 0 else float("inf")
-        return (
+        """The summary: events ingested and events per second, one call per event; then,
+        after a batch run, the same through batches and the ratio. O(1)."""
+        rate = _rate(self.ingested, self.elapsed)
+        line = (
             f"Ingested {self.ingested:,} events ({self.activities:,} activities, "
             f"{self.awards:,} campaign awards) in {self.elapsed:.2f} s: {rate:,.0f} events/s"
         )
+        batch = self.batch
+        if batch is None:
+            return line
+        fast = _rate(self.ingested, batch.elapsed)
+        ratio = f"{fast / rate:.1f}x" if 0 < rate < float("inf") else "-"
+        return (
+            f"{line}\nThrough batches ({batch.calls:,} record_activities calls, awards one by"
+            f" one): {batch.elapsed:.2f} s: {fast:,.0f} events/s ({ratio}); same boards and"
+            f" payouts: {'yes' if batch.agrees else 'NO'}"
+        )
+
+
+def _rate(count: int, seconds: float) -> float:
+    return count / seconds if seconds > 0 else float("inf")
 
 
 # -- the season -------------------------------------------------------------------------------
@@ -366,6 +436,115 @@ def _ingest(
     return awards
 
 
+def _ingest_batches(
+    engine: Engine, clock: ManualClock, campaign_id: str, events: Sequence[SeasonEvent]
+) -> tuple[int, int]:
+    """Feed every event through batches: the activities of one campaign day, up to
+    :data:`BATCH` at a time, in one ``record_activities`` call at the time of the batch's
+    last activity, then that batch's awards. Returns the awards and the calls made."""
+    record, award, move = engine.record_activities, engine.award, clock.set
+    purchase, day = EventKind.PURCHASE, timedelta(days=1)
+    awards = calls = 0
+    batch: list[tuple[int, str, int, datetime, int]] = []
+    paid: list[tuple[int, SeasonEvent]] = []
+
+    def flush() -> None:
+        move(batch[-1][3])
+        record(ORG, batch)
+        for index, event in paid:
+            award(campaign_id, str(event.customer), event.value, event.at, event_id=f"p{index}",
+                  org=ORG)  # fmt: skip
+        batch.clear()
+        paid.clear()
+
+    current = None
+    for index, event in enumerate(events):
+        today = (event.at - SEASON_START) // day  # local midnight: IST has no DST
+        if batch and (today != current or len(batch) >= BATCH):
+            flush()
+            calls += 1
+        current = today
+        if event.kind is purchase:
+            batch.append((event.customer, "points", event.value, event.at, index))
+            paid.append((index, event))
+            awards += 1
+        else:
+            batch.append((event.customer, "visits", 1, event.at, index))
+    if batch:
+        flush()
+        calls += 1
+    return awards, calls
+
+
+def _boards(engine: Engine, campaign_id: str) -> list[object]:
+    """Everything the two ingest paths must agree on: every row of both targets' current
+    boards (rank, customer, value, last activity), the open interval's listing and every
+    closed interval's payouts."""
+    seen: list[object] = []
+    for target in (MILESTONE_TARGET, STREAK_TARGET):
+        first = engine.target_leaderboard(ORG, TARGET_GROUP, target, limit=1)
+        rows = engine.target_leaderboard(ORG, TARGET_GROUP, target, limit=max(first.total, 1))
+        seen.append([(r.rank, r.customer_id, r.achieved_value, r.last_activity_at)
+                     for r in rows.rankings])  # fmt: skip
+    for interval in engine.campaign_intervals(ORG, campaign_id):
+        payouts = engine.campaign_payouts(ORG, campaign_id, interval.activity_id)
+        seen.append((interval.sequence, interval.start, payouts))
+    page = 1
+    while listed := engine.campaign_page(ORG, campaign_id, page):
+        seen.append(listed)
+        page += 1
+    return seen
+
+
+def _batch_run(
+    config: DemoConfig, events: Sequence[SeasonEvent], timer: Callable[[], float]
+) -> tuple[Engine, int, int, float]:
+    engine, clock, campaign_id = build_engine(config)
+    started = timer()
+    awards, calls = _ingest_batches(engine, clock, campaign_id, events)
+    elapsed = timer() - started
+    engine.advance_to(NOW)
+    return engine, awards, calls, elapsed
+
+
+# -- the kernel -------------------------------------------------------------------------------
+
+
+def tournament(seed: int) -> KernelBoard:
+    """The kernel section: :data:`PLAYERS` players each add three seeded rounds of 0 to 20
+    points to a bare :class:`~rankcore.Leaderboard` (so ties abound), read back as the
+    first page under each tie policy and a seeded player's around-me window.
+    O(p log p) for p players.
+    """
+    rng = random.Random(f"rankcore demo tournament {seed}")
+    board: Leaderboard[str] = Leaderboard(ties=TiePolicy.DENSE)  # dense can answer every policy
+    players = [f"player-{n:04d}" for n in range(1, PLAYERS + 1)]
+    for round_ in range(3):
+        for offset, player in enumerate(players):
+            at = SEASON_START + timedelta(minutes=round_, seconds=offset / 100)
+            board.incr(player, rng.randint(0, 20), at)
+    pages = [
+        board.page(0, KERNEL_PAGE, ties=policy)
+        for policy in (
+            TiePolicy.COMPETITION,
+            TiePolicy.MODIFIED_COMPETITION,
+            TiePolicy.DENSE,
+            TiePolicy.ORDINAL,
+        )
+    ]
+    top = tuple(
+        (c.member, int(c.score), c.rank, m.rank, d.rank, o.rank)
+        for c, m, d, o in zip(*pages, strict=True)
+    )
+    featured = players[rng.randrange(PLAYERS)]
+    windows = [
+        board.around(featured, AROUND, AROUND, ties=policy)
+        for policy in (TiePolicy.COMPETITION, TiePolicy.ORDINAL)
+    ]
+    around = tuple((c.member, int(c.score), c.rank, o.rank) for c, o in zip(*windows, strict=True))
+    return KernelBoard(board, top, featured, around)
+
+
 # -- reading it back --------------------------------------------------------------------------
 
 
@@ -436,9 +615,12 @@ def run_demo(
     timer: Callable[[], float] = time.perf_counter,
 ) -> DemoResult:
     """Build the season, ingest its activities (reporting to ``progress``), stop the clock at
-    :data:`NOW` and read the boards back through the vendor router.
+    :data:`NOW` and read the boards back through the vendor router; then, unless
+    ``config.batches`` is false, ingest the season again through batches on a second engine
+    and check that it ends the same (:class:`BatchRun`); and play the kernel section's
+    tournament (:func:`tournament`).
 
-    ``timer`` measures the ingest (it is not engine time). O(e log n) for e events.
+    ``timer`` measures each ingest (it is not engine time). O(e log n) for e events.
     """
     config = config if config is not None else DemoConfig()
     events = season_events(config)
@@ -474,6 +656,13 @@ def run_demo(
             )
         )
     around = _around_me(engine, config, campaign_id, calls)
+    batch = None
+    if config.batches:
+        fast, fast_awards, batch_calls, fast_elapsed = _batch_run(config, events, timer)
+        agrees = fast_awards == awards and _boards(fast, campaign_id) == _boards(
+            engine, campaign_id
+        )
+        batch = BatchRun(fast, batch_calls, agrees, fast_elapsed)
     return DemoResult(
         config=config,
         engine=engine,
@@ -487,6 +676,8 @@ def run_demo(
         streaks_achieved=len(achieved),
         streaks_broken=len(broken),
         elapsed=elapsed,
+        batch=batch,
+        kernel=tournament(config.seed),
     )
 
 
@@ -609,10 +800,25 @@ def _header(result: DemoResult) -> str:
     )
 
 
+def _kernel(kernel: KernelBoard) -> str:
+    title = (
+        f"The kernel: a tournament on a bare rankcore.Leaderboard, {len(kernel.board):,}"
+        " players, three rounds of 0 to 20 points (incr)\n"
+        "First page (page(0, 8)), ranked under each tie policy: 1224 competition,"
+        " 1334 modified competition, 1223 dense, 1234 ordinal"
+    )
+    headers = ("player", "points", "1224", "1334", "1223", "1234")
+    top = _table(headers, kernel.top, left=(0,))
+    mine = f"Around {kernel.featured}: around(player, 3, 3), ranked 1224 and 1234"
+    rows = [(*row, "<- me" if row[0] == kernel.featured else "") for row in kernel.around]
+    window = _table(("player", "points", "1224", "1234", ""), rows, left=(0, 4))
+    return f"{title}\n{top}\n{mine}\n{window}"
+
+
 def render_text(result: DemoResult) -> str:
-    """The demo's readable report: the season, the Capillary leaderboard's first page, the
-    streak leaders, the closed intervals' payouts, one customer's around-me window, and
-    the one-line summary last. O(size of the report)."""
+    """The demo's readable report: the season, the kernel's tournament board, the
+    Capillary leaderboard's first page, the streak leaders, the closed intervals' payouts,
+    one customer's around-me window, and the summary last. O(size of the report)."""
     milestone = result.call("capillary_leaderboard")
     streaks = result.call("capillary_streaks")
     assert milestone is not None and streaks is not None
@@ -620,9 +826,11 @@ def render_text(result: DemoResult) -> str:
         f"Season so far: {result.milestones_reached:,} weekly milestones reached, "
         f"{result.streaks_achieved:,} streaks achieved, {result.streaks_broken:,} broken"
     )
+    kernel = [] if result.kernel is None else [_kernel(result.kernel)]
     return "\n\n".join(
         [
             _header(result),
+            *kernel,
             _capillary(milestone, "Capillary leaderboard", "points", "last activity"),
             _capillary(streaks, "Streak leaders", "streak", "last visit") + "\n" + season,
             _payouts(result),

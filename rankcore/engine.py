@@ -19,40 +19,63 @@ import math
 import os
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final, TypeVar, cast
 from zoneinfo import ZoneInfo
 
+import attrs
+
 from rankcore.campaigns.book import CampaignBook
 from rankcore.campaigns.brackets import Bracket
-from rankcore.campaigns.events import Payout
+from rankcore.campaigns.errors import CampaignNotFound
+from rankcore.campaigns.events import IntervalClosed, Payout
 from rankcore.campaigns.views import (
     AwardResult,
+    BoardInfo,
+    BoardInterval,
+    BoardStanding,
     CampaignEntry,
     CampaignInfo,
     CampaignLeaderboard,
     IntervalInfo,
+    Operator,
+    SubmitResult,
 )
 from rankcore.commands import (
+    MAX_BATCH,
+    ActivityInput,
+    ActivityItem,
     AddCustomer,
     AddOrg,
     AddPeriod,
     AddTarget,
     AdvanceTo,
     Award,
+    BatchResult,
     Command,
     CreateBadgeGroup,
+    CreateBoard,
     CreateCampaign,
     CreateTargetGroup,
+    DeleteBoard,
+    EndBoard,
     Enroll,
+    EventRule,
+    JoinBoard,
+    RecordActivities,
     RecordActivity,
     Register,
+    RemoveMember,
     SetTargetGroupActive,
+    Submit,
+    SubmitMany,
     Sync,
+    TrackEvent,
     Unenroll,
     UpdateCustomer,
     decode_command,
     encode_args,
+    make_event_rule,
     unrecordable,
 )
 from rankcore.errors import InvalidArgument, InvalidArgumentType, RankcoreError
@@ -71,6 +94,7 @@ from rankcore.loyalty.views import (
     MilestoneProgress,
     StreakProgress,
     TargetLeaderboard,
+    UserRanking,
 )
 from rankcore.persistence.codec import decode_time, encode_time
 from rankcore.persistence.errors import (
@@ -109,18 +133,36 @@ from rankcore.timeline.clock import (
     require_aware,
 )
 from rankcore.timeline.recurrence import Recurrence
+from rankcore.timeline.reset import Reset
 from rankcore.validate import check_id
 
-__all__ = ["DEFAULT_CHECKPOINT_EVERY", "Engine"]
+__all__ = ["DEFAULT_CHECKPOINT_EVERY", "Engine", "EngineStats"]
 
 DEFAULT_CHECKPOINT_EVERY: Final = 100_000
-"""Journal records after which a journalled engine checkpoints by itself (see
-``docs/durability.md``): recovery then replays at most this many records."""
+"""Journalled mutations (records; a batch record counts as its activities) after which a
+journalled engine checkpoints by itself (see ``docs/durability.md``): recovery then replays
+at most this many."""
 
 E = TypeVar("E")
 R = TypeVar("R")
+T = TypeVar("T")
 
 _log = logging.getLogger("rankcore.persistence")
+
+
+@attrs.frozen
+class EngineStats:
+    """What :meth:`Engine.stats` reports.
+
+    ``mutations``: changes applied since the engine was opened (replayed journal records and
+    other replicas' log entries included; a batch counts as its entries). ``appended``:
+    records this engine wrote to its journal or to its shared log. ``lag``: as
+    :meth:`Engine.lag` (seconds; ``0.0`` without a shared log).
+    """
+
+    mutations: int
+    appended: int
+    lag: float
 
 
 class Engine:
@@ -136,7 +178,8 @@ class Engine:
     after it (see :attr:`recovery`). The journal is locked (``<journal>.lock``) while the
     engine is open: a second engine on it raises :class:`~rankcore.JournalLocked`. ``fsync``
     is ``"always"``, ``"interval"`` (every ``fsync_interval`` seconds) or ``"never"``;
-    ``checkpoint_every`` checkpoints by itself after that many records (``None``: never);
+    ``checkpoint_every`` checkpoints by itself after that many mutations (records, a batch
+    counting as its activities; ``None``: never);
     ``replay_events=True`` keeps the events the replay caused in :attr:`recovery` (by default
     replay publishes and keeps nothing). See ``docs/durability.md``.
     """
@@ -165,6 +208,7 @@ class Engine:
         self._tenants = Tenants()
         self._campaigns = CampaignBook(self._tenants, self._ids)
         self._loyalty = LoyaltyService(self._tenants, self._ids)
+        self._event_rules: dict[int, dict[str, EventRule]] = {}  # org -> campaign id -> rule
         # -- persistence (see the section at the end) --
         self._journal: Journal | None = None
         self._journal_seq = 0
@@ -174,6 +218,8 @@ class Engine:
         self._failed: JournalError | None = None
         self._closed = False
         self._recovery: RecoveryReport | None = None
+        self._applied = 0  # changes applied (a batch counts as its entries), replay included
+        self._appended = 0  # records this engine wrote to its journal or its shared log
         # -- replication (see ``connect``): the log, the wall clock, the last applied entry --
         self._replica: RedisLog | None = None
         self._wall: Clock = self._clock
@@ -296,8 +342,10 @@ class Engine:
             now = self._sync()
             line = self._encode(command, now)
             result, events, changed = self._apply(command, now)
-            if changed and line is not None:
-                self._append(line)
+            if changed:
+                self._applied += _mutations(command)
+                if line is not None:
+                    self._append(line, _mutations(command))
             self._publish(events)
             return cast(R, result)
 
@@ -379,6 +427,10 @@ class Engine:
                     org, customer, metric, value, at, event_id, now
                 )
                 return activity, events, not activity.duplicate
+            case RecordActivities(org, activities):
+                results, refusals, events = loyalty.record_activities(org, activities, now)
+                batch = BatchResult(results, refusals)
+                return batch, events, batch.changed
             case Enroll(org, group_id, target_id, customer_id, name, balance, reset):
                 status, events = loyalty.enroll(
                     org,
@@ -398,6 +450,55 @@ class Engine:
                 return status, [], True
             case CreateBadgeGroup(org, name, rank, user):
                 return loyalty.create_badge_group(org, name, rank, user, now), [], True
+            case TrackEvent(org, campaign_id, event_name, points, points_field):
+                return self._track_event(org, campaign_id, event_name, points, points_field)
+            case CreateBoard():
+                board, closed = campaigns.create_board(
+                    command.org,
+                    command.board_id,
+                    order=command.order,
+                    ties=command.ties,
+                    subscore=command.subscore,
+                    operator=command.operator,
+                    reset=command.reset,
+                    brackets=command.brackets,
+                    join_required=command.join_required,
+                    capacity=command.capacity,
+                    max_submissions=command.max_submissions,
+                    grace=command.grace,
+                    start=command.start,
+                    end=command.end,
+                    retention=command.retention,
+                    now=now,
+                )
+                return board, list(closed), True
+            case JoinBoard(org, board_id, member):
+                new = campaigns.join(org, board_id, member, now=now)
+                return new, [], new
+            case Submit(org, board_id, member, score, subscore, meta, at, event_id):
+                standing, duplicate = campaigns.submit(
+                    org,
+                    board_id,
+                    member,
+                    score,
+                    subscore=subscore,
+                    meta=meta,
+                    at=at,
+                    event_id=event_id,
+                    now=now,
+                )
+                return standing, [], not duplicate
+            case SubmitMany(org, board_id, entries):
+                submitted, changed = campaigns.submit_many(org, board_id, entries, now=now)
+                return submitted, [], changed
+            case RemoveMember(org, board_id, member):
+                removed = campaigns.remove(org, board_id, member)
+                return removed, [], removed
+            case EndBoard(org, board_id):
+                ended = campaigns.end_board(org, board_id, now=now)
+                return tuple(ended), list(ended), True
+            case DeleteBoard(org, board_id):
+                return campaigns.delete_board(org, board_id), [], True
         raise AssertionError(f"no way to apply {command!r}")  # pragma: no cover
 
     def _encode(self, command: Command[Any], now: datetime) -> bytes | None:
@@ -419,9 +520,10 @@ class Engine:
         except (ValueError, RecursionError):
             raise unrecordable(command) from None
 
-    def _append(self, line: bytes) -> None:
+    def _append(self, line: bytes, mutations: int = 1) -> None:
         """Append an applied command's line; a failure kills the engine (its memory is then
-        ahead of its journal). Checkpoints every ``checkpoint_every`` records."""
+        ahead of its journal). Checkpoints every ``checkpoint_every`` mutations (a batch
+        record counts as its activities), so that recovery replays at most that many."""
         journal = self._journal
         assert journal is not None
         try:
@@ -430,7 +532,8 @@ class Engine:
             self._failed = exc
             raise
         self._journal_seq += 1
-        self._since_checkpoint += 1
+        self._appended += 1
+        self._since_checkpoint += mutations
         if self._checkpoint_every is not None and self._since_checkpoint >= self._checkpoint_every:
             self._since_checkpoint = 0
             try:
@@ -499,6 +602,29 @@ class Engine:
                 return math.inf
             return max((self._read_wall() - self._synced_at).total_seconds(), 0.0)
 
+    def stats(self) -> EngineStats:
+        """Counters since this engine was opened, for monitoring (``rankcore serve`` exports
+        them at ``/metrics``). O(1)."""
+        with self._lock:
+            return EngineStats(mutations=self._applied, appended=self._appended, lag=self.lag())
+
+    def try_call(self, function: Callable[[], T]) -> tuple[bool, T | None]:
+        """Call ``function`` holding the engine's lock if no other thread holds it now:
+        ``(True, its result)``, or ``(False, None)`` at once without calling it.
+
+        For an event loop that answers a read in place when the engine is idle, and hands
+        it to a worker thread otherwise, so that it never waits on another thread's write.
+        O(1) plus the call.
+        """
+        if not callable(function):
+            raise InvalidArgumentType(f"function must be callable, not {type(function).__name__}")
+        if not self._lock.acquire(blocking=False):
+            return False, None
+        try:
+            return True, function()
+        finally:
+            self._lock.release()
+
     def _sync_replica(self) -> datetime:
         """A replica's closing: append a ``Sync`` when something is due at the wall clock's
         time; reads go on from local state when the log is unreachable."""
@@ -526,6 +652,7 @@ class Engine:
             except (ValueError, RecursionError):
                 raise unrecordable(command) from None
             entry, batch = replica.append_and_read(payload, self._position)
+            self._appended += 1
             return self._catch_up(entry, batch)
 
     def _catch_up(self, until: str | None, batch: list[tuple[str, bytes]] | None = None) -> Any:
@@ -782,6 +909,242 @@ class Engine:
                 org, campaign_id, activity_id=activity_id, page=page, source_id=source_id
             )
 
+    def campaigns(self, org: int) -> list[CampaignInfo]:
+        """Tenant ``org``'s campaigns in creation order. O(campaigns of the engine)."""
+        org = check_id(org, "org")
+        with self._lock:
+            self._sync()
+            found: list[CampaignInfo] = []
+            for campaign in self._campaigns._campaigns.values():  # no public listing yet
+                info = campaign.info
+                if isinstance(info, CampaignInfo) and info.org == org:
+                    found.append(info)
+            return found
+
+    def track_event(
+        self,
+        org: int,
+        campaign_id: str,
+        event_name: str,
+        *,
+        points: Score | None = None,
+        points_field: str | None = None,
+    ) -> EventRule:
+        """Make campaign ``campaign_id`` of ``org`` track events named ``event_name`` (what
+        Rehook's ``POST /events/invoke`` sends): each is worth ``points``, or the number in
+        its metadata field ``points_field`` (exactly one of the two). Replaces the
+        campaign's earlier rule. Raises :class:`CampaignNotFound` for another tenant's or an
+        unknown campaign. O(1).
+        """
+        return self._execute(TrackEvent(org, campaign_id, event_name, points, points_field))
+
+    def event_rules(self, org: int, event_name: str | None = None) -> list[EventRule]:
+        """The rules of ``org``'s campaigns (only those tracking ``event_name``, if given),
+        in the order they were set. O(rules of the org)."""
+        org = check_id(org, "org")
+        with self._lock:
+            self._check_usable()
+            rules = self._event_rules.get(org, {}).values()
+            return [r for r in rules if event_name is None or r.event_name == event_name]
+
+    def _track_event(
+        self, org: int, campaign_id: object, event_name: object, points: object, field: object
+    ) -> tuple[EventRule, list[object], bool]:
+        org = check_id(org, "org")
+        rule = make_event_rule(org, campaign_id, event_name, points, field)
+        if self._campaigns.find(org, rule.campaign_id) is None:
+            raise CampaignNotFound(rule.campaign_id)
+        rules = self._event_rules.setdefault(org, {})
+        rules.pop(rule.campaign_id, None)  # a new rule goes last
+        rules[rule.campaign_id] = rule
+        return rule, [], True
+
+    # -- boards -------------------------------------------------------------------------------
+    # Named boards of an org: tournaments, and Rehook campaigns (boards made by
+    # ``create_campaign``). See ``docs/tournaments.md``.
+
+    def create_board(
+        self,
+        org: int,
+        board_id: str,
+        *,
+        order: Order | str = Order.DESC,
+        ties: TiePolicy | str = TiePolicy.COMPETITION,
+        subscore: Order | str | None = None,
+        operator: Operator | str = Operator.BEST,
+        reset: Reset | Recurrence | str | timedelta | None = None,
+        brackets: Iterable[Bracket | Mapping[str, object]] = (),
+        join_required: bool = False,
+        capacity: int | None = None,
+        max_submissions: int | None = None,
+        grace: timedelta = timedelta(0),
+        start: datetime | None = None,
+        end: datetime | None = None,
+        retention: int | None = None,
+    ) -> BoardInfo:
+        """Create board ``board_id`` of tenant ``org`` (1 to 64 letters, digits, ``_.-``;
+        unique among the org's boards and the engine's campaign ids).
+
+        ``operator``: ``best``, ``set`` or ``incr``. ``subscore``: the order of a second sort
+        key (``None``: none). ``reset``: a :class:`~rankcore.timeline.reset.Reset` or what
+        ``Reset.parse`` reads (``"weekly thursday 09:00"``, ``"daily"``, ``"cron 0 9 * * 4"``,
+        a ``timedelta``; ``None``: one interval) on ``org``'s local calendar; ``start``
+        defaults to now and ``end`` to never. ``join_required``: members must :meth:`join`
+        each interval first; ``capacity``: at most this many entrants per interval;
+        ``max_submissions``: per member per interval; ``grace``: an ended interval still
+        takes submissions stamped before its end for this long, then closes and pays by its
+        ``brackets``; ``retention``: keep only the last N closed intervals. Intervals already
+        over close at once. O(b log b) for b brackets.
+        """
+        return self._execute(
+            CreateBoard(
+                org,
+                board_id,
+                order,
+                ties,
+                subscore,
+                operator,
+                reset,
+                _items(brackets, "brackets"),
+                join_required,
+                capacity,
+                max_submissions,
+                grace,
+                start,
+                end,
+                retention,
+            )
+        )
+
+    def join(self, org: int, board_id: str, member: str) -> bool:
+        """Enter ``member`` in the current interval of a board that needs joining; returns
+        whether it was new. Refused past the board's capacity
+        (:class:`~rankcore.campaigns.BoardFull`). O(1)."""
+        return self._execute(JoinBoard(org, board_id, member))
+
+    def submit(
+        self,
+        org: int,
+        board_id: str,
+        member: str,
+        score: Score,
+        *,
+        subscore: Score | None = None,
+        meta: object = None,
+        at: datetime | None = None,
+        event_id: str | int | None = None,
+    ) -> BoardStanding:
+        """Submit ``score`` for ``member`` (text, 1 to 256 characters) under the board's
+        operator, in the interval containing ``at`` (default: now; an interval in its grace
+        takes times before its end). Returns the member's standing there, with its
+        ``submissions`` count. ``meta`` (a JSON value; ``None``: keep) is kept beside the
+        entry. A repeated ``event_id`` changes nothing and answers the standing. Refusals
+        change nothing: :class:`~rankcore.AwardRefused` (no interval takes ``at``),
+        :class:`~rankcore.campaigns.NotJoined`, :class:`~rankcore.campaigns.BoardFull`,
+        :class:`~rankcore.campaigns.SubmissionLimit`. O(log n).
+        """
+        return self._execute(Submit(org, board_id, member, score, subscore, meta, at, event_id))
+
+    def submit_many(self, org: int, board_id: str, entries: Iterable[object]) -> SubmitResult:
+        """Apply a batch of submissions to one board under one lock, as one journal record:
+        each entry is a mapping (``member``, ``score``, optional ``subscore``, ``meta``,
+        ``at``, ``event_id``) or a tuple ``(member, score[, at])``. The result equals
+        submitting them one by one in order: a refused entry is reported by its position
+        in :attr:`SubmitResult.refusals` and the others are applied. O(k log n) for k entries.
+        """
+        return self._execute(SubmitMany(org, board_id, _items(entries, "entries")))
+
+    def remove(self, org: int, board_id: str, member: str) -> bool:
+        """Take ``member`` off the board's intervals that have not closed (a ban): it
+        disappears from their listings and their payouts. Returns whether it was there.
+        O(log n)."""
+        return self._execute(RemoveMember(org, board_id, member))
+
+    def end_board(self, org: int, board_id: str) -> tuple[IntervalClosed, ...]:
+        """Close the board now: its open interval (cut short now) and any in grace close and
+        pay; no interval opens after. Returns (and publishes) the closings. O(log n + payouts).
+        """
+        return self._execute(EndBoard(org, board_id))
+
+    def delete_board(self, org: int, board_id: str) -> bool:
+        """Forget the board (or campaign) and everything it holds. O(boards + event ids)."""
+        return self._execute(DeleteBoard(org, board_id))
+
+    def board(self, org: int, board_id: str) -> BoardInfo | None:
+        """The settings of ``org``'s board ``board_id``, or ``None``. O(1)."""
+        with self._lock:
+            self._sync()
+            return self._campaigns.board(org, board_id)
+
+    def boards(self, org: int) -> tuple[BoardInfo, ...]:
+        """Every board of ``org``, campaigns included, in creation order. O(boards)."""
+        with self._lock:
+            self._sync()
+            return self._campaigns.boards(org)
+
+    def board_intervals(self, org: int, board_id: str) -> tuple[BoardInterval, ...]:
+        """The board's retained intervals, oldest first (past ones kept per ``retention``).
+        O(intervals)."""
+        with self._lock:
+            self._sync()
+            return self._campaigns.board_intervals(org, board_id)
+
+    def board_page(
+        self, org: int, board_id: str, offset: int, limit: int, *, interval: str | None = None
+    ) -> list[BoardStanding]:
+        """Up to ``limit`` standings from entry ``offset`` (from 0) of interval ``interval``
+        (an activity id; default: the current one, else the latest). O(log n + limit)."""
+        with self._lock:
+            self._sync()
+            return self._campaigns.board_page(org, board_id, offset, limit, interval)
+
+    def board_around(
+        self,
+        org: int,
+        board_id: str,
+        member: str,
+        before: int,
+        after: int,
+        *,
+        interval: str | None = None,
+    ) -> list[BoardStanding]:
+        """``member``'s standing with up to ``before`` entries above it and ``after`` below
+        (``[]`` when it has no score there). O(log n + before + after)."""
+        with self._lock:
+            self._sync()
+            return self._campaigns.board_around(org, board_id, member, before, after, interval)
+
+    def board_among(
+        self, org: int, board_id: str, members: Iterable[str], *, interval: str | None = None
+    ) -> list[BoardStanding]:
+        """The standings of those of ``members`` with a score (a friends board), in rank
+        order, each ranked on the whole board. O(m + k log n)."""
+        with self._lock:
+            self._sync()
+            return self._campaigns.board_among(org, board_id, members, interval)
+
+    def board_rank(
+        self, org: int, board_id: str, member: str, *, interval: str | None = None
+    ) -> BoardStanding | None:
+        """``member``'s standing (rank, score, submissions), or ``None`` without a score.
+        O(log n)."""
+        with self._lock:
+            self._sync()
+            return self._campaigns.board_rank(org, board_id, member, interval)
+
+    def board_payouts(self, org: int, board_id: str, interval: str) -> tuple[Payout, ...] | None:
+        """What interval ``interval`` paid (``()`` while open; ``None``: no such interval).
+        O(payouts)."""
+        with self._lock:
+            self._sync()
+            return self._campaigns.board_payouts(org, board_id, interval)
+
+    def orgs(self) -> tuple[Org, ...]:
+        """Every registered org, in the order they were added. O(orgs)."""
+        with self._lock:
+            self._check_usable()
+            return tuple(self._tenants)
+
     # -- loyalty (Capillary-style targets, enrollments, badge groups) ---------------------------
     # Every method below takes ``org``: the acting org's id (its own data, ``DATA-SCOPE:
     # SELF``) or a :class:`~rankcore.loyalty.Scope` (``OTHER`` / ``ALL``). An entity outside
@@ -825,6 +1188,12 @@ class Engine:
         with self._lock:
             self._sync()
             return self._loyalty.customer(org, customer_id)
+
+    def customers(self, org: int | Scope, *, offset: int = 0, limit: int = 100) -> list[Customer]:
+        """A page of ``org``'s customers in registration order. O(offset + limit)."""
+        with self._lock:
+            self._sync()
+            return self._loyalty.customers(org, offset, limit)
 
     def create_target_group(
         self,
@@ -943,6 +1312,27 @@ class Engine:
         """
         return self._execute(RecordActivity(org, customer, metric, value, at, event_id))
 
+    def record_activities(
+        self, org: int | Scope, activities: Iterable[ActivityInput]
+    ) -> BatchResult:
+        """Count a batch of activities of customers of ``org``, in order, under one lock, at
+        one instant, as one journal record (one fsync) or one log entry.
+
+        Each activity is a mapping with ``customer``, ``metric``, ``value`` and optional
+        ``at`` and ``event_id`` (the arguments of :meth:`record_activity`), or a tuple
+        ``(customer, metric, value[, at[, event_id]])``. The result equals recording them
+        one by one in batch order: a repeated ``event_id`` (also within the batch) is a
+        duplicate; an activity the domain refuses (unknown customer, closed period, a time
+        in the future, an event id reused for another activity) is reported by position in
+        :attr:`BatchResult.refusals` and changes nothing, and the others are applied. A
+        malformed activity (a field of the wrong type or out of bounds, an unknown key) or
+        more than :data:`~rankcore.commands.MAX_BATCH` activities refuse the whole call
+        with :class:`~rankcore.InvalidArgument` (or :class:`~rankcore.InvalidArgumentType`)
+        naming the position, changing nothing. Nothing is journalled for a batch that
+        changed nothing. O(b t log n) for b activities and t targets on their metrics.
+        """
+        return self._execute(RecordActivities(org, _activity_items(activities)))
+
     def enroll(
         self,
         org: int | Scope,
@@ -1024,6 +1414,29 @@ class Engine:
                 now=now,
             )
 
+    def user_rankings(
+        self,
+        org: int | Scope,
+        customer_id: int,
+        wanted: Sequence[tuple[int | None, int, int, int | None]] | None = None,
+        *,
+        limit: int = 25,
+    ) -> list[UserRanking]:
+        """A customer's places on target leaderboards (Capillary's user ranks read):
+        ``wanted`` lists ``(org or None, group id, target id, period id or None)``; ``None``
+        means every leaderboard-enabled target in scope, in its current period, at most
+        ``limit``. Boards the customer is not on are left out. O(w log n) for w boards.
+        """
+        with self._lock:
+            now = self._sync()
+            return self._loyalty.user_rankings(
+                org,
+                customer_id,
+                None if wanted is None else list(_items(wanted, "wanted")),
+                limit=check_id(limit, "limit"),
+                now=now,
+            )
+
     def create_badge_group(
         self, org: int | Scope, name: str | None, rank: int | None, *, user: int
     ) -> BadgeGroup:
@@ -1037,6 +1450,18 @@ class Engine:
         with self._lock:
             self._sync()
             return self._loyalty.badge_groups(org)
+
+    def badge_group(self, org: int | Scope, group_id: str) -> BadgeGroup | None:
+        """The badge group with this id in scope, or ``None``. O(g)."""
+        with self._lock:
+            self._sync()
+            return self._loyalty.badge_group(org, group_id)
+
+    def target_groups(self, org: int | Scope) -> list[TargetGroup]:
+        """The target groups in scope (active or not), by id. O(g log g)."""
+        with self._lock:
+            self._sync()
+            return self._loyalty.target_groups(org)
 
     # -- persistence (snapshots, journal) -------------------------------------------------------
     # Domains export plain state (``to_state``) and rebuild from it (``from_state``); the
@@ -1150,7 +1575,7 @@ class Engine:
     def _state(self) -> dict[str, object]:
         clock = self._clock
         version, internal, gauss = self._ids.getstate()
-        return {
+        state: dict[str, object] = {
             "engine": {
                 "journal_seq": self._journal_seq,
                 "clock": (
@@ -1168,6 +1593,13 @@ class Engine:
             "campaigns": self._campaigns.to_state(),
             "loyalty": self._loyalty.to_state(),
         }
+        if self._event_rules:  # absent while no campaign tracks an event (older snapshots)
+            state["event_rules"] = [
+                [r.org, r.campaign_id, r.event_name, r.points, r.points_field]
+                for rules in self._event_rules.values()
+                for r in rules.values()
+            ]
+        return state
 
     def _restore(self, state: Any, clock: Clock | None, source: str) -> None:
         """Replace everything by ``state``; builds it all first and checks that it writes
@@ -1185,6 +1617,10 @@ class Engine:
             probe.setstate(ids_state)  # checks the state before it replaces ours
             campaigns = CampaignBook.from_state(state["campaigns"], tenants, self._ids)
             loyalty = LoyaltyService.from_state(state["loyalty"], tenants, self._ids)
+            event_rules: dict[int, dict[str, EventRule]] = {}
+            for row in state.get("event_rules", []):
+                rule = make_event_rule(*row)
+                event_rules.setdefault(rule.org, {})[rule.campaign_id] = rule
             seq = meta["journal_seq"]
             if type(seq) is not int or seq < 0:
                 raise ValueError("bad journal sequence")
@@ -1193,12 +1629,15 @@ class Engine:
                 raise ValueError("bad log position")
             saved = meta["clock"]
             saved_now = decode_time(saved["now"]) if saved["kind"] == "manual" else None
+            if saved_now is not None:
+                require_aware(saved_now, "the saved clock's time")  # within 1970 to 3000
             if campaigns.to_state() != state["campaigns"] or loyalty.to_state() != state["loyalty"]:
                 raise ValueError("the state does not describe itself: a value is malformed")
         except Exception as exc:  # whatever a malformed value makes a builder raise
             raise SnapshotCorrupted(f"{source} holds malformed state: {exc!r}") from None
         self._ids.setstate(ids_state)
         self._tenants, self._campaigns, self._loyalty = tenants, campaigns, loyalty
+        self._event_rules = event_rules
         self._journal_seq = seq
         self._position = position
         self._clock = _restored_clock(clock, saved_now)
@@ -1256,7 +1695,7 @@ class Engine:
                 f"journal {path!r} follows mutation {scan.after}, but its snapshot holds"
                 f" only {held}"
             )
-        replayed, events = self._replay(scan, replay_events)
+        replayed, mutations, events = self._replay(scan, replay_events)
         problem = scan.problem
         if scan.last < held:  # a checkpoint was cut short after its snapshot was written
             problem = (
@@ -1266,14 +1705,17 @@ class Engine:
             self._journal = Journal.create(path, held, policy, interval, lock)
         else:
             self._journal = Journal.resume(path, scan, policy, interval, lock)
-        self._recovery = RecoveryReport(True, replayed, scan.dropped_bytes, problem, tuple(events))
-        if self._checkpoint_every is not None and replayed >= self._checkpoint_every:
+        self._recovery = RecoveryReport(
+            True, replayed, scan.dropped_bytes, problem, tuple(events), mutations
+        )
+        if self._checkpoint_every is not None and mutations >= self._checkpoint_every:
             self._checkpoint(self._journal)
 
-    def _replay(self, scan: JournalScan, keep: bool) -> tuple[int, list[object]]:
+    def _replay(self, scan: JournalScan, keep: bool) -> tuple[int, int, list[object]]:
         """Apply the journal's commands after the snapshot through the write path, each at
         its recorded instant, publishing nothing (the events were delivered before the
-        crash). Streams the file; returns how many records were applied and the events."""
+        crash). Streams the file; returns how many records were applied, the mutations they
+        held (a batch record counts its activities) and the events."""
         real_clock, real_events = self._clock, self._events
         replay_clock: ManualClock | None = None
         events: list[object] = []
@@ -1281,7 +1723,7 @@ class Engine:
         if keep:
             bus.subscribe(object, events.append)
         self._events, self._replaying = bus, True
-        replayed = 0
+        replayed = mutations = 0
         try:
             for record in scan:
                 if record["n"] <= self._journal_seq:
@@ -1307,6 +1749,7 @@ class Engine:
                     ) from exc
                 self._journal_seq = record["n"]
                 replayed += 1
+                mutations += _mutations(command)
         finally:
             self._replaying = False
             self._events = real_events
@@ -1316,7 +1759,17 @@ class Engine:
                 recovered = replay_clock.now()
                 if isinstance(real_clock, ManualClock) and real_clock.now() < recovered:
                     real_clock.set(recovered)
-        return replayed, events
+        return replayed, mutations, events
+
+
+def _mutations(command: Command[Any]) -> int:
+    """What a command's record counts for checkpoints and recovery: a batch its activities,
+    anything else one. O(1)."""
+    if isinstance(command, RecordActivities):
+        return len(command.activities)
+    if isinstance(command, SubmitMany):
+        return len(command.entries)
+    return 1
 
 
 def _later(entry: str, position: str | None) -> bool:
@@ -1352,6 +1805,38 @@ def _items(values: object, name: str) -> tuple[Any, ...]:
     if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
         raise InvalidArgumentType(f"{name} must be a list, not {type(values).__name__}")
     return tuple(values)
+
+
+_ACTIVITY_KEYS: Final = ("customer", "metric", "value", "at", "event_id")
+
+
+def _activity_items(activities: object) -> tuple[ActivityItem, ...]:
+    """A batch argument as ``(customer, metric, value, at, event_id)`` tuples; the fields
+    themselves are checked when the batch is applied. O(batch)."""
+    if isinstance(activities, (str, bytes, Mapping)) or not isinstance(activities, Iterable):
+        raise InvalidArgumentType(f"activities must be a list, not {type(activities).__name__}")
+    items: list[ActivityItem] = []
+    for position, item in enumerate(activities):
+        if len(items) >= MAX_BATCH:
+            raise InvalidArgument(f"a batch holds at most {MAX_BATCH:,} activities")
+        if type(item) is tuple and len(item) == 5:
+            items.append(item)
+        elif isinstance(item, (tuple, list)) and 3 <= len(item) <= 5:
+            items.append(cast(ActivityItem, (*item, None, None)[:5]))
+        elif isinstance(item, Mapping):
+            unknown = [key for key in item if key not in _ACTIVITY_KEYS]
+            if unknown:
+                raise InvalidArgument(f"activities[{position}] has an unknown key {unknown[0]!r}")
+            missing = [key for key in _ACTIVITY_KEYS[:3] if key not in item]
+            if missing:
+                raise InvalidArgument(f"activities[{position}] has no {missing[0]!r}")
+            items.append(cast(ActivityItem, tuple(item.get(key) for key in _ACTIVITY_KEYS)))
+        else:
+            raise InvalidArgumentType(
+                f"activities[{position}] must be a mapping or a (customer, metric, value[, at"
+                f"[, event_id]]) tuple, not {type(item).__name__}"
+            )
+    return tuple(items)
 
 
 def _seed(seed: object) -> int:

@@ -382,7 +382,8 @@ def test_other_unknown_paths_are_rehook_shaped(engine: Engine, path: str) -> Non
 
 def test_known_routes_match_exactly_but_methods_ignore_case(engine: Engine) -> None:
     assert handle(engine, Request("get", f"{BOARD}10", 1, 5, {"targetId": "11"})).status == 200
-    assert handle(engine, Request("GET", BADGE, 1, 5)).status == 405
+    assert handle(engine, Request("get", BADGE, 1, 5)).status == 200  # GET lists them
+    assert handle(engine, Request("DELETE", BADGE, 1, 5)).status == 405
 
 
 # -- 5. internal failures, a dead engine, bad input from the engine -------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import random
 from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,6 +38,7 @@ from rankcore.demo import (
     render_text,
     run_demo,
     season_events,
+    tournament,
 )
 from rankcore.progress import NullProgress, TextProgress, progress_bar
 
@@ -44,8 +46,9 @@ SMALL = DemoConfig(seed=7, customers=60, events=4000)
 
 
 def fixed_timer() -> Any:
-    """A stand-in for ``time.perf_counter``: 0.0, then 2.0."""
-    return iter([0.0, 2.0]).__next__
+    """A stand-in for ``time.perf_counter``: the single-event ingest takes 2 s (0.0 to 2.0),
+    the batch ingest 0.5 s (10.0 to 10.5)."""
+    return iter([0.0, 2.0, 10.0, 10.5]).__next__
 
 
 @pytest.fixture(scope="module")
@@ -152,8 +155,9 @@ def payouts_model(
 def test_same_seed_same_tables_except_the_timing_line() -> None:
     first = render_text(run_demo(SMALL)).splitlines()
     second = render_text(run_demo(SMALL)).splitlines()
-    assert first[:-1] == second[:-1]
-    assert first[-1].startswith("Ingested ") and second[-1].startswith("Ingested ")
+    assert first[:-2] == second[:-2]
+    assert first[-2].startswith("Ingested ") and second[-2].startswith("Ingested ")
+    assert first[-1].startswith("Through batches ") and second[-1].startswith("Through batches ")
 
 
 def test_same_seed_same_json(small: DemoResult) -> None:
@@ -277,11 +281,94 @@ def test_text_report_sections(small: DemoResult) -> None:
     ):
         assert heading in text
     assert "<- me" in text
-    assert text.splitlines()[-1] == (
+    assert small.batch is not None
+    assert text.splitlines()[-2:] == [
         f"Ingested {small.ingested:,} events ({SMALL.events:,} activities, "
-        f"{small.awards:,} campaign awards) in 2.00 s: {small.ingested / 2:,.0f} events/s"
-    )
+        f"{small.awards:,} campaign awards) in 2.00 s: {small.ingested / 2:,.0f} events/s",
+        f"Through batches ({small.batch.calls:,} record_activities calls, awards one by one):"
+        f" 0.50 s: {small.ingested * 2:,.0f} events/s (4.0x); same boards and payouts: yes",
+    ]
     assert small.awards == sum(1 for e in season_events(SMALL) if e.kind is EventKind.PURCHASE)
+
+
+def test_the_batch_run_ends_with_the_same_boards(
+    small: DemoResult, events: list[SeasonEvent]
+) -> None:
+    batch = small.batch
+    assert batch is not None and batch.agrees
+    days = [day_of(e.at) for e in events]
+    assert batch.calls == len(set(days))  # a batch per day: none holds 5,000 activities here
+    fast = batch.engine
+    expected = milestone_model(events, week_of(NOW))
+    board = fast.target_leaderboard(ORG, TARGET_GROUP, MILESTONE_TARGET, limit=len(expected))
+    assert [(r.customer_id, r.achieved_value, r.last_activity_at) for r in board.rankings] == [
+        (c, total, at.astimezone(ZONE)) for c, total, at in expected
+    ]
+    for day in range(day_of(NOW)):
+        interval = fast.campaign_intervals(ORG, small.campaign_id)[day]
+        paid = fast.campaign_payouts(ORG, small.campaign_id, interval.activity_id)
+        assert paid is not None
+        assert [(p.source_id, p.rank, p.points, p.reward_value) for p in paid] == (
+            payouts_model(events, day)[1]
+        )
+
+
+def test_without_batches_one_summary_line() -> None:
+    result = run_demo(DemoConfig(seed=2, customers=5, events=50, batches=False))
+    assert result.batch is None
+    assert render_text(result).splitlines()[-1].startswith(f"Ingested {result.ingested:,} events")
+    with pytest.raises(InvalidArgumentType, match="batches"):
+        DemoConfig(batches="yes")  # type: ignore[arg-type]
+
+
+def tournament_model(seed: int) -> tuple[list[tuple[str, int, int, int, int, int]], str, list]:
+    """The kernel section's tournament by brute force: the same seeded draws, each player's
+    total and the time it last changed, listed best first, ranked under each policy."""
+    rng = random.Random(f"rankcore demo tournament {seed}")
+    players = [f"player-{n:04d}" for n in range(1, 1001)]
+    total: dict[str, int] = {}
+    reached: dict[str, datetime] = {}
+    for round_ in range(3):
+        for offset, player in enumerate(players):
+            points = rng.randint(0, 20)
+            if player not in total or points:
+                reached[player] = SEASON_START + timedelta(minutes=round_, seconds=offset / 100)
+            total[player] = total.get(player, 0) + points
+    listed = sorted(players, key=lambda p: (-total[p], reached[p]))
+    scores = [total[p] for p in listed]
+    rows = [
+        (
+            p,
+            total[p],
+            1 + sum(1 for x in scores if x > total[p]),
+            sum(1 for x in scores if x >= total[p]),
+            1 + len({x for x in scores if x > total[p]}),
+            i + 1,
+        )
+        for i, p in enumerate(listed)
+    ]
+    featured = players[rng.randrange(1000)]
+    at = listed.index(featured)
+    window = [(r[0], r[1], r[2], r[5]) for r in rows[max(0, at - 3) : at + 4]]
+    return rows, featured, window
+
+
+@pytest.mark.parametrize("seed", [1, 7])
+def test_kernel_section_matches_a_brute_force_board(seed: int) -> None:
+    board = tournament(seed)
+    rows, featured, window = tournament_model(seed)
+    assert list(board.top) == rows[:8]
+    assert board.featured == featured
+    assert list(board.around) == window
+    assert len(board.board) == 1000
+
+
+def test_kernel_section_is_in_the_report(small: DemoResult) -> None:
+    text = render_text(small)
+    assert "The kernel: a tournament on a bare rankcore.Leaderboard" in text
+    assert small.kernel is not None
+    assert f"Around {small.kernel.featured}" in text
+    assert text.index("The kernel") < text.index("Capillary leaderboard")
 
 
 def test_json_lines_are_the_vendor_responses(small: DemoResult) -> None:
@@ -398,7 +485,7 @@ def test_progress_is_shown_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -
 def test_cli_prints_the_tables(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--seed", "7", "--customers", "60", "--events", "4000"]) == 0
     out, err = capsys.readouterr()
-    assert out.splitlines()[:-1] == render_text(run_demo(SMALL)).splitlines()[:-1]
+    assert out.splitlines()[:-2] == render_text(run_demo(SMALL)).splitlines()[:-2]
     assert err == ""  # no progress line when stderr is not a terminal
 
 

@@ -1,6 +1,7 @@
-"""Hostile input: fuzzed requests against the router and malformed scenario files against the
-loader. Every response is a well-formed vendor response (never a 500), a rejected request
-leaves the engine's snapshot byte-identical, and a bad scenario is a clear error."""
+"""Hostile input: fuzzed requests against the router and malformed scenario files (the
+examples' and generated ones, :func:`rankcore.testing.scenarios`) against the loader. Every
+response is a well-formed vendor response (never a 500), a rejected request leaves the
+engine's snapshot byte-identical, and a bad scenario is a clear error."""
 
 from __future__ import annotations
 
@@ -19,9 +20,11 @@ from test_snapshot import HOUR, IST, T0, small_world
 
 from rankcore import Engine, RankcoreError
 from rankcore.api import Request, Response, handle
+from rankcore.scenario import Replayer, load
 from rankcore.scenario.command import run_replay
 from rankcore.scenario.loader import loads, parse
 from rankcore.scenario.model import ScenarioError
+from rankcore.testing import scenarios
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
 
@@ -192,8 +195,7 @@ def mutate(document: Any, data: st.DataObject) -> Any:
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_malformed_scenarios_are_clear_errors_never_tracebacks(data: st.DataObject) -> None:
-    documents = example_documents()
-    document = data.draw(st.sampled_from(documents))
+    document = data.draw(st.sampled_from(example_documents()) | scenarios(max_steps=6))
     for _ in range(data.draw(st.integers(1, 3))):
         document = mutate(document, data)
     try:
@@ -217,7 +219,9 @@ def test_malformed_scenarios_are_clear_errors_never_tracebacks(data: st.DataObje
 def test_replaying_a_malformed_scenario_never_raises(
     data: st.DataObject, tmp_path_factory: Any
 ) -> None:
-    document = mutate(data.draw(st.sampled_from(example_documents())), data)
+    document = mutate(
+        data.draw(st.sampled_from(example_documents()) | scenarios(max_steps=6, bad=True)), data
+    )
     path = tmp_path_factory.mktemp("scenario") / "bad.json"
     path.write_text(dumps_any(document))
     out, err = io.StringIO(), io.StringIO()
@@ -311,3 +315,24 @@ def test_hostile_engine_calls_are_refused_cleanly_and_state_stays_savable(
             assert engine.snapshot() == before, (name, args, kwargs)  # a refusal changes nothing
         after = engine.snapshot()  # and whatever was accepted can be written
         json.loads(after.split(b"\n")[1].decode("utf-8"))
+
+
+# -- generated worlds and hostile event streams (rankcore.testing) ------------------------------
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(document=scenarios(max_steps=25, bad=True))
+def test_every_refused_step_of_a_generated_scenario_changes_nothing(
+    document: dict[str, Any],
+) -> None:
+    replayer = Replayer(load(json.loads(json.dumps(document))))
+    engine = replayer.build()
+    for step in replayer.scenario.steps:
+        if step.at > engine.now():
+            engine.advance_to(step.at)  # what the step does first, refused or not
+        before = engine.snapshot()
+        lines = replayer.step(step)
+        if any("error" in line for line in lines) or any(
+            line.get("status", 200) >= 400 for line in lines
+        ):
+            assert engine.snapshot() == before, (step, lines)

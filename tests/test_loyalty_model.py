@@ -4,7 +4,8 @@ Random period layouts (with gaps), random milestone/streak targets (auto or expl
 policy) and random streams of activities (duplicates, late events), enrollments,
 unenrollments and re-enrollments, interleaved with the clock moving on. After every step the
 engine's achieved values, streak counts, events and every leaderboard's standings must equal
-the model's. The model keeps plain dicts and sorts whole boards to rank them.
+the model's. The model keeps plain dicts and ranks whole boards with the brute-force
+:func:`rankcore.testing.reference_ranks`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from rankcore.loyalty import (
     StreakBroken,
     TargetPeriodNotFound,
 )
+from rankcore.testing import reference_ranks
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 STEP = timedelta(minutes=30)
@@ -94,25 +96,16 @@ class Model:
         self.boards.get(key, {}).pop(customer, None)
 
     def standings(self, key: tuple[int, int], ties: str) -> list[tuple[int, int, int, Any]]:
+        """The board's rows, ranked by the reference model (entries in arrival order)."""
         board = self.boards.get(key, {})
-        far = datetime.max.replace(tzinfo=UTC)
-        rows = sorted(
-            board.items(),
-            key=lambda item: (-item[1][0], item[1][1] is None, item[1][1] or far, item[1][2]),
-        )
-        scores = [row[1][0] for row in rows]
-        result = []
-        for position, (customer, (score, reached, _seq)) in enumerate(rows, start=1):
-            if ties == "competition":
-                rank = 1 + sum(1 for s in scores if s > score)
-            elif ties == "modified_competition":
-                rank = sum(1 for s in scores if s >= score)
-            elif ties == "dense":
-                rank = 1 + len({s for s in scores if s > score})
-            else:
-                rank = position
-            result.append((rank, customer, score, reached))
-        return result
+        entries = [
+            (customer, score, reached)
+            for customer, (score, reached, _seq) in sorted(board.items(), key=lambda i: i[1][2])
+        ]
+        return [
+            (s.rank, s.member, s.score, s.reached_at)
+            for s in reference_ranks(entries, "desc", ties)
+        ]
 
     # -- operations -------------------------------------------------------------------------
 

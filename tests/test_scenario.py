@@ -4,16 +4,19 @@ clock), id hints, and the ``rankcore replay`` command's exit status."""
 from __future__ import annotations
 
 import copy
+import io
 import json
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rankcore import InvalidArgument, InvalidArgumentType
 from rankcore.cli import main
 from rankcore.scenario import (
     FORMAT,
@@ -28,7 +31,10 @@ from rankcore.scenario import (
     loads,
     replay,
 )
+from rankcore.scenario.command import run_replay
+from rankcore.testing import reference_ranks, scenarios
 
+EARLY = datetime(1970, 1, 1, tzinfo=UTC)
 LEADERBOARD = "/api_gateway/intouch-api-v3/v3.1/leaderboards/targetGroups/232"
 
 
@@ -653,3 +659,260 @@ def test_a_connection_listed_before_the_org_it_names_still_links_both_ways() -> 
     engine = replayer.build()
     links = {org: engine.org(org).connected for org in (1, 2, 3)}  # type: ignore[union-attr]
     assert links == {1: {2, 3}, 2: {1}, 3: {1}}
+
+
+# -- generated scenarios (rankcore.testing) ------------------------------------------------------
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(document=scenarios(max_steps=25, bad=True))
+def test_generated_scenarios_replay_the_same_bytes_twice(
+    document: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    path = tmp_path_factory.mktemp("generated") / "scenario.json"
+    path.write_text(json.dumps(document))
+    outputs = []
+    for _ in range(2):
+        out, err = io.StringIO(), io.StringIO()
+        assert run_replay(str(path), out, err) == 0, err.getvalue()
+        outputs.append(out.getvalue().encode("utf-8"))
+    assert outputs[0] == outputs[1]
+    requests = sum(1 for step in document["steps"] if "request" in step)
+    lines = [json.loads(line) for line in outputs[0].decode("utf-8").splitlines()]
+    assert sum(1 for line in lines if "status" in line) == requests
+
+
+# -- rankcore simulate ---------------------------------------------------------------------------
+
+
+def test_simulate_writes_a_scenario_that_replay_reproduces_byte_for_byte(
+    tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    scenario = tmp_path / "season.json"
+    argv = ["simulate", "--seed", "3", "--customers", "40", "--events", "3000", "--days", "9"]
+    assert main([*argv, "--json", "--out", str(scenario)]) == 0
+    simulated = capsysbinary.readouterr()
+    assert b"%" not in simulated.err  # no progress bar when stderr is not a terminal
+    assert main(["replay", str(scenario)]) == 0
+    replayed = capsysbinary.readouterr().out
+    assert replayed == simulated.out and replayed.count(b"\n") == 2
+    assert main([*argv, "--json"]) == 0  # the same seed, the same season
+    assert capsysbinary.readouterr().out == simulated.out
+
+
+def test_a_simulated_season_ranks_as_a_brute_force_count_of_its_events(tmp_path: Path) -> None:
+    from rankcore.simulate import SEASON_TARGET, SimulationConfig, run_simulation
+
+    config = SimulationConfig(seed=11, customers=30, events=4000, days=8, zone="Europe/London")
+    with (tmp_path / "s.json").open("w", encoding="utf-8") as out:
+        result = run_simulation(config, out=out)
+    document = json.loads((tmp_path / "s.json").read_text())
+    # the season milestone counts points; the same event id counts once
+    totals: dict[int, int] = defaultdict(int)
+    last: dict[int, datetime] = {}
+    seen: set[str] = set()
+    for step in document["steps"]:
+        activity = step.get("activity")
+        if activity is None or activity["event_id"] in seen:
+            continue
+        seen.add(activity["event_id"])
+        if activity["metric"] == "points":
+            customer = activity["customer"]
+            totals[customer] += activity["value"]
+            last[customer] = max(last.get(customer, EARLY), datetime.fromisoformat(step["at"]))
+    assert result.counted == len(seen) and result.counted + result.duplicates == 4000
+    assert result.refused == 0
+    expected = reference_ranks(
+        [(c, totals[c], last[c]) for c in sorted(totals, key=lambda c: last[c])], ties="ordinal"
+    )
+    assert [(rank, customer, points) for rank, customer, points, _ in result.top] == [
+        (s.rank, s.member, s.score) for s in expected[:10]
+    ]
+    assert sorted(result.scores, reverse=True) == sorted(totals.values(), reverse=True)
+    assert sum(1 for points in totals.values() if points >= config.milestone) == (result.milestones)
+    body = result.lines[0]["body"]
+    assert body["data"]["targetRuleId"] == SEASON_TARGET
+    assert [r["userId"] for r in body["data"]["rankings"]] == [s.member for s in expected[:10]]
+    assert len(result.daily_top) == 8
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--zone", "Mars/Olympus"], "not an IANA time zone"),
+        (["--events", "-1"], "events must lie within"),
+        (["--customers", "0"], "customers must lie within"),
+        (["--days", "x"], "expected an integer"),
+        (["--out", "/nonexistent/dir/s.json"], "--out"),
+    ],
+)
+def test_simulate_refuses_bad_options_in_one_line(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    try:
+        status = main(["simulate", "--events", "10", *argv])
+    except SystemExit as exit_:  # argparse's own usage errors
+        status = int(exit_.code or 0)
+    assert status == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_simulate_plots_ranks_and_the_distribution(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    image = tmp_path / "season.png"
+    assert main(["simulate", "--events", "2000", "--days", "5", "--plot", str(image)]) == 0
+    assert image.read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_simulation_config_is_checked() -> None:
+    from rankcore.simulate import SimulationConfig
+
+    with pytest.raises(InvalidArgumentType):
+        SimulationConfig(seed=True)
+    with pytest.raises(InvalidArgument):
+        SimulationConfig(days=0)
+    assert SimulationConfig(start=date(2024, 3, 1), zone="Australia/Lord_Howe").midnight(
+        35
+    ) == datetime(2024, 4, 5, tzinfo=ZoneInfo("Australia/Lord_Howe"))
+
+
+# -- boards (tournaments) --------------------------------------------------------------------------
+
+
+def cup(**changes: Any) -> dict[str, Any]:
+    """A daily cup on one board: best run counts, a minute of grace."""
+    document: dict[str, Any] = {
+        "format": FORMAT,
+        "start": "2024-06-01T00:00:00Z",
+        "orgs": [{"id": 1, "timezone": "UTC"}],
+        "boards": [
+            {
+                "org": 1,
+                "id": "cup",
+                "reset": "daily",
+                "grace": 60,
+                "subscore": "asc",
+                "reward_brackets": [{"position": "1", "reward_value": "gold"}],
+            }
+        ],
+        "steps": [
+            {
+                "at": "2024-06-01T10:00:00Z",
+                "submit": {"org": 1, "board": "cup", "member": "ann", "score": 7, "subscore": 30},
+            },
+            {
+                "at": "2024-06-01T11:00:00Z",
+                "submit": {
+                    "org": 1, "board": "cup", "member": "bob", "score": 7, "subscore": 20,
+                    "meta": {"car": "red"}, "event_id": "b1",
+                },
+            },
+            {
+                "at": "2024-06-01T11:00:00Z",
+                "submit": {
+                    "org": 1, "board": "cup", "member": "bob", "score": 7, "subscore": 20,
+                    "meta": {"car": "red"}, "event_id": "b1",
+                },
+            },
+            {
+                "at": "2024-06-01T12:00:00Z",
+                "submit": {"org": 1, "board": "cup", "member": "ann", "score": 3, "subscore": 1},
+            },
+            {"at": "2024-06-02T00:00:30Z", "tick": True},
+            {
+                "at": "2024-06-01T23:59:59Z",
+                "submit": {"org": 1, "board": "cup", "member": "cy", "score": 9, "subscore": 99},
+                "note": "late, but in the grace minute: counted in day one",
+            },
+            {
+                "at": "2024-06-02T00:02:00Z",
+                "submit": {"org": 1, "board": "cup", "member": "di", "score": 1, "subscore": 1},
+            },
+            {
+                "at": "2024-06-01T23:00:00Z",
+                "submit": {"org": 1, "board": "cup", "member": "eve", "score": 50, "subscore": 1},
+                "note": "day one is closed now",
+            },
+            {
+                "at": "2024-06-02T00:03:00Z",
+                "submit": {"org": 1, "board": "nope", "member": "eve", "score": 1},
+            },
+        ],
+    }  # fmt: skip
+    document.update(changes)
+    return document
+
+
+def test_board_submissions_replay_under_the_boards_rules() -> None:
+    replayer = Replayer(load(cup()))
+    lines = list(replayer.run())
+    assert [(line["step"], line["error"]["type"]) for line in lines] == [
+        (7, "AwardIntervalClosed"),
+        (8, "BoardNotFound"),
+    ]
+    engine = replayer.engine
+    first, second = engine.board_intervals(1, "cup")
+    day_one = engine.board_page(1, "cup", 0, 10, interval=first.activity_id)
+    # best runs: equal scores, the lower subscore (seconds) is better; bob's repeat counted once
+    assert [(s.member, s.score, s.subscore, s.rank) for s in day_one] == [
+        ("cy", 9, 99, 1),
+        ("bob", 7, 20, 2),
+        ("ann", 7, 30, 3),
+    ]
+    assert day_one[1].meta == {"car": "red"}
+    assert [s.member for s in engine.board_page(1, "cup", 0, 10)] == ["di"]
+    assert second.sequence == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        (lambda d: d["boards"][0].update(reset="fortnightly"), "boards[0].reset"),
+        (lambda d: d["boards"][0].update(org=2), "boards[0].org"),
+        (lambda d: d["boards"][0].update(grace=-1), "boards[0].grace"),
+        (lambda d: d["boards"][0].update(operator="max"), "boards[0].operator"),
+        (lambda d: d["boards"][0].update(capacity=0), "boards[0].capacity"),
+        (lambda d: d["boards"][0].update(colour="red"), "boards[0].colour"),
+        (
+            lambda d: d["boards"][0].update(
+                start="2024-06-02T00:00:00Z", end="2024-06-01T00:00:00Z"
+            ),
+            "boards[0].end",
+        ),
+        (lambda d: d["boards"].append(dict(d["boards"][0])), "boards[1].id"),
+        (lambda d: d["steps"][0]["submit"].update(score=2**60), "steps[0].submit.score"),
+        (lambda d: d["steps"][0]["submit"].update(member=""), "steps[0].submit.member"),
+        (
+            lambda d: d["steps"].append(
+                {"at": "2024-06-01T00:00:00Z", "join": {"org": 1, "board": "cup", "member": "a"}}
+            ),
+            "steps[9].at",
+        ),
+    ],
+)
+def test_bad_boards_and_submissions_name_their_place(change: Any, where: str) -> None:
+    document = cup()
+    change(document)
+    with pytest.raises(ScenarioError) as error:
+        load(document)
+    assert error.value.where == where
+
+
+def test_a_board_the_engine_refuses_names_the_board() -> None:
+    document = cup()
+    document["boards"][0]["id"] = "no spaces"
+    with pytest.raises(ScenarioError) as error:
+        list(replay(document))
+    assert error.value.where == "boards[0]"
+
+
+def test_joining_a_board_that_needs_it() -> None:
+    document = cup()
+    document["boards"][0]["join_required"] = True
+    document["steps"][1:1] = [
+        {"at": "2024-06-01T10:30:00Z", "join": {"org": 1, "board": "cup", "member": "bob"}}
+    ]
+    lines = list(replay(document))
+    assert [(line["step"], line["error"]["type"]) for line in lines][:1] == [(0, "NotJoined")]
+    assert 1 not in [line["step"] for line in lines] and 2 not in [line["step"] for line in lines]

@@ -21,7 +21,7 @@ import sys
 import threading
 import time
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,7 +32,7 @@ from servers import RedisServer
 from starlette.types import ASGIApp
 
 import rankcore.server.auth as auth
-from rankcore import Engine, JournalError, ManualClock
+from rankcore import Engine, InvalidArgument, JournalError, ManualClock
 from rankcore.api import Request, handle
 from rankcore.cli import NEEDS_EXTRA, main
 from rankcore.server import Credential, Credentials, CredentialsError, Principal, create_app
@@ -465,6 +465,27 @@ def test_metrics(credentials: Credentials) -> None:
     assert route_name("get", "/campaigns/leaderboards/x?y=1") == ("rehook.leaderboard", True)
     assert route_name("POST", f"{BOARD}1") == ("capillary.leaderboard", False)
     assert route_name("GET", f"/{'x' * 50}") == ("unknown", False)
+
+
+def test_metrics_count_the_engines_changes_and_appends(
+    tmp_path: Path, credentials: Credentials
+) -> None:
+    journal = tmp_path / "metrics.journal"
+    engine = Engine(journal=journal, clock=ManualClock(datetime(2024, 6, 1, tzinfo=UTC)))
+    engine.add_org(1, "UTC")
+    engine.add_customer(1, 7)
+    with pytest.raises(InvalidArgument):
+        engine.add_customer(1, 7)  # refused: counts nothing
+    text = client_for(engine, credentials).get("/metrics").text.splitlines()
+    assert "rankcore_mutations_total 2.0" in text
+    assert "rankcore_log_appends_total 2.0" in text
+    assert "rankcore_replica_lag_seconds 0.0" in text
+    engine.close()
+    again = Engine(journal=journal)  # replayed changes count; nothing is appended
+    text = client_for(again, credentials).get("/metrics").text.splitlines()
+    assert "rankcore_mutations_total 2.0" in text
+    assert "rankcore_log_appends_total 0.0" in text
+    again.close()
 
 
 def test_one_json_access_line_per_request(

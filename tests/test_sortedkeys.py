@@ -33,3 +33,28 @@ def test_move_matches_a_sorted_list(
         assert keys.move(old, new, bound) == bisect_left(model, bound)
         keys._check()
         assert list(keys) == model
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    initial=st.sets(st.integers(-1000, 1000), min_size=1, max_size=60),
+    pick=st.integers(0, 10**6),
+    before=st.integers(0, 12),
+    after=st.integers(0, 12),
+    start=st.integers(0, 70),
+    length=st.integers(0, 70),
+    load=st.integers(4, 8),
+)
+def test_window_and_slice_match_a_sorted_list(
+    initial: set[int], pick: int, before: int, after: int, start: int, length: int, load: int
+) -> None:
+    keys = SortedKeys(initial)
+    keys._reset(load)
+    model = sorted(initial)
+    key = model[pick % len(model)]
+    index = model.index(key)
+    first = max(0, index - before)
+    start, window, previous = keys.window(key, before, after)
+    assert (start, window) == (first, model[first : index + after + 1])
+    assert previous is None or (first > 0 and previous == model[first - 1])
+    assert keys.slice(start, start + length) == model[start : start + length]

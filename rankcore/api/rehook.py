@@ -1,8 +1,10 @@
-"""The Rehook endpoint: a leaderboard campaign's standings, rewards and intervals (seed 001)."""
+"""The Rehook endpoints: a leaderboard campaign's standings, rewards and intervals (seed 001),
+events that award points (``POST /events/invoke``) and campaign metadata."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Final
 
@@ -10,21 +12,34 @@ import attrs
 
 from rankcore.api.http import JSON, Request, Response
 from rankcore.api.jsontext import echo
-from rankcore.api.params import check
+from rankcore.api.params import BadParameter, check
 from rankcore.campaigns import (
+    AwardRefused,
     Bracket,
     CampaignEntry,
     CampaignLeaderboard,
     CampaignNotFound,
     IntervalInfo,
+    IntervalStatus,
     SourceNotFound,
 )
+from rankcore.commands import EventRule
 from rankcore.engine import Engine
 from rankcore.errors import InvalidArgument, InvalidArgumentType
 from rankcore.persistence.errors import JournalError
+from rankcore.ranking.keys import check_score
+from rankcore.ranking.standing import Score
 from rankcore.validate import MAX_KEY_LENGTH, check_text
 
-__all__ = ["bad_request", "error", "leaderboard", "rehook_time", "unavailable"]
+__all__ = [
+    "bad_request",
+    "campaigns_metadata",
+    "error",
+    "invoke",
+    "leaderboard",
+    "rehook_time",
+    "unavailable",
+]
 
 _PAGE: Final = "page"
 _DETAILS_LIMIT: Final = 500
@@ -199,3 +214,143 @@ def _my_rank(board: CampaignLeaderboard, source_id: str | None) -> JSON:
     if board.me is None:  # a known customer without points in this interval
         return {"source_id": source_id, "rank": None, "points": 0, "reward": "0"}
     return _entry(board.me)
+
+
+# -- POST /events/invoke -------------------------------------------------------------------------
+
+_NUMBER_TEXT: Final = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+_INVOKE_FIELDS: Final = ("event_name", "source_id", "metadata", "event_id")
+
+
+def _text_field(body: Mapping[str, JSON], name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise BadParameter(f"{name} is required and must be a non-blank string")
+    check_text(value, name, max_length=MAX_KEY_LENGTH, blank=False)
+    return value
+
+
+def _points(rule: EventRule, metadata: Mapping[str, JSON]) -> Score:
+    """What one event is worth under ``rule``: its fixed points, or the number (a JSON
+    number or a decimal string, as Rehook's samples send amounts) in its metadata field."""
+    if rule.points is not None:
+        return rule.points
+    field = rule.points_field
+    assert field is not None
+    value = metadata.get(field)
+    number: Score
+    if isinstance(value, str) and _NUMBER_TEXT.fullmatch(value.strip()) and len(value) < 40:
+        text = value.strip()
+        number = float(text) if "." in text else int(text)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        number = value
+    else:
+        raise BadParameter(f"metadata.{echo(field)} must hold the event's points as a number")
+    number = check_score(number, f"metadata.{field}")
+    if number <= 0:
+        raise BadParameter(f"metadata.{echo(field)} must be above 0")
+    return number
+
+
+def _awardable(engine: Engine, org: int, campaign_id: str) -> bool:
+    """Whether the campaign takes points now: its current interval is open."""
+    interval = engine.campaign_interval(org, campaign_id)
+    if interval is None or interval.status is not IntervalStatus.ACTIVE:
+        return False
+    return interval.start <= engine.now() < interval.end
+
+
+def invoke(engine: Engine, request: Request) -> Response:
+    """POST ``/events/invoke``: an event of a customer (``event_name``, ``source_id``,
+    ``metadata``; rankcore also reads an optional ``event_id``, the idempotency key) awards
+    points in every campaign of the application that tracks the event name and takes points
+    now. Everything is checked before the first award; an event no campaign takes is
+    accepted with an empty ``leaderboards`` list."""
+    try:
+        check(request)
+        body = request.body
+        if not isinstance(body, Mapping):
+            raise BadParameter("the body must be a JSON object with event_name and source_id")
+        unknown = sorted(set(body) - set(_INVOKE_FIELDS))
+        if unknown:
+            raise BadParameter(f"unknown body field {echo(unknown[0])}")
+        event_name = _text_field(body, "event_name")
+        source_id = _text_field(body, "source_id")
+        metadata = body.get("metadata")
+        if metadata is None:
+            metadata = {}
+        if not isinstance(metadata, Mapping):
+            raise BadParameter("metadata must be a JSON object")
+        event_id = body.get("event_id")
+        if event_id is not None:
+            event_id = _text_field(body, "event_id")
+        org = request.org
+        plan = [
+            (rule.campaign_id, _points(rule, metadata))
+            for rule in engine.event_rules(org, event_name)
+            if _awardable(engine, org, rule.campaign_id)
+        ]
+        awarded: list[JSON] = []
+        for campaign_id, points in plan:
+            try:
+                result = engine.award(campaign_id, source_id, points, event_id=event_id, org=org)
+            except AwardRefused:  # its interval closed in between: the next one takes it
+                continue
+            awarded.append(
+                {
+                    "campaign_id": campaign_id,
+                    "activity_id": result.activity_id,
+                    "points": points,
+                    "duplicate": result.duplicate,
+                }
+            )
+    except JournalError:
+        return unavailable(request)
+    except (InvalidArgument, InvalidArgumentType) as exc:
+        return bad_request(request, str(exc))
+    return Response(
+        200,
+        {
+            "status": "success",
+            "event_name": event_name,
+            "source_id": source_id,
+            "leaderboards": awarded,
+        },
+    )
+
+
+# -- GET /campaigns/meta-data --------------------------------------------------------------------
+
+CAMPAIGN_TYPE: Final = "leaderboard"
+
+
+def campaigns_metadata(engine: Engine, request: Request) -> Response:
+    """GET ``/campaigns/meta-data``: the application's campaigns (all leaderboards here),
+    filtered by ``campaign_id`` and ``campaign_type``; ``source_id`` is read and changes
+    nothing (rankcore keeps no per-customer campaign metadata)."""
+    try:
+        check(request)
+    except InvalidArgument as exc:
+        return bad_request(request, str(exc))
+    wanted_id = _optional(request, "campaign_id")
+    wanted_type = _optional(request, "campaign_type")
+    try:
+        campaigns = engine.campaigns(request.org)
+        now = engine.now()
+    except JournalError:
+        return unavailable(request)
+    except (InvalidArgument, InvalidArgumentType) as exc:
+        return bad_request(request, str(exc))
+    if wanted_type is not None and wanted_type.strip().lower() != CAMPAIGN_TYPE:
+        campaigns = []
+    listed = [
+        {
+            "campaign_id": campaign.id,
+            "campaign_type": CAMPAIGN_TYPE,
+            "id": "",
+            "campaign_status": "active" if campaign.start <= now < campaign.end else "inactive",
+        }
+        for campaign in campaigns
+        if wanted_id is None or campaign.id == wanted_id
+    ]
+    return Response(200, listed)

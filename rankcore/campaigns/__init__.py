@@ -1,6 +1,7 @@
-"""Rehook-style leaderboard campaigns: recurring intervals, reward brackets and payouts.
+"""Boards: named, optionally recurring leaderboards of an org (tournaments), with intervals,
+reward brackets and payouts. A Rehook-style leaderboard campaign is a board too.
 
-The engine drives :class:`~rankcore.campaigns.book.CampaignBook`; users reach it through
+The engine drives :class:`~rankcore.campaigns.book.BoardBook`; users reach it through
 :class:`rankcore.Engine` and get back the value objects exported here.
 """
 
@@ -14,21 +15,32 @@ from rankcore.campaigns.errors import (
     AwardOutsideCampaign,
     AwardRefused,
     AwardTooLate,
+    BoardError,
+    BoardExists,
+    BoardFull,
+    BoardNotFound,
     CampaignExists,
     CampaignNotFound,
+    NotJoined,
     RehookError,
     SourceNotFound,
+    SubmissionLimit,
 )
 from rankcore.campaigns.events import IntervalClosed, Payout
 from rankcore.campaigns.views import (
     DISPLAY_END_OFFSET,
     PAGE_SIZE,
     AwardResult,
+    BoardInfo,
+    BoardInterval,
+    BoardStanding,
     CampaignEntry,
     CampaignInfo,
     CampaignLeaderboard,
     IntervalInfo,
     IntervalStatus,
+    Operator,
+    SubmitResult,
 )
 
 __all__ = [
@@ -42,6 +54,13 @@ __all__ = [
     "AwardRefused",
     "AwardResult",
     "AwardTooLate",
+    "BoardError",
+    "BoardExists",
+    "BoardFull",
+    "BoardInfo",
+    "BoardInterval",
+    "BoardNotFound",
+    "BoardStanding",
     "Bracket",
     "CampaignEntry",
     "CampaignExists",
@@ -51,7 +70,11 @@ __all__ = [
     "IntervalClosed",
     "IntervalInfo",
     "IntervalStatus",
+    "NotJoined",
+    "Operator",
     "Payout",
     "RehookError",
     "SourceNotFound",
+    "SubmissionLimit",
+    "SubmitResult",
 ]

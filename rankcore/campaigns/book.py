@@ -1,54 +1,71 @@
-"""The campaigns service: creates campaigns, takes awards, closes intervals, answers queries.
+"""The boards service: creates boards and campaigns, takes submissions and awards, closes
+intervals, answers queries.
 
 A plain class: no lock, no clock. The engine serialises calls, passes ``now`` in, and
-publishes the events that :meth:`CampaignBook.close_due` and :meth:`CampaignBook.create`
-return.
+publishes the events that :meth:`BoardBook.close_due` and the creating calls return.
 
-Every campaign has at most one entry in a heap of "next moments" (its start, or the end of its
-open interval), so finding what is due is O(1) when nothing is and O(log c) per interval
-closed, for c campaigns.
+Boards are named per org (``(org, board id)``); a campaign is a board made by
+:meth:`BoardBook.create`, whose id is also unique across the engine (Rehook's campaign ids
+are global), so the book finds it by id alone too.
+
+Every board has at most one entry in a heap of "next moments" (its start, the end of its
+open interval, or the end of an interval's grace), so finding what is due is O(1) when
+nothing is and O(log c) per step, for c boards.
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from rankcore.campaigns.brackets import Bracket, RewardTable
-from rankcore.campaigns.campaign import Campaign, IntervalState, Remembered
+from rankcore.campaigns.campaign import EVENT_ID_WINDOW, Board, IntervalState, Remembered
 from rankcore.campaigns.errors import (
     AwardIntervalClosed,
     AwardIntervalNotStarted,
     AwardOutsideCampaign,
     AwardTooLate,
+    BoardExists,
+    BoardFull,
+    BoardNotFound,
     CampaignExists,
     CampaignNotFound,
+    NotJoined,
     SourceNotFound,
+    SubmissionLimit,
 )
 from rankcore.campaigns.events import IntervalClosed, Payout
 from rankcore.campaigns.views import (
     PAGE_SIZE,
     AwardResult,
+    BoardInfo,
+    BoardInterval,
+    BoardStanding,
     CampaignEntry,
     CampaignInfo,
     CampaignLeaderboard,
     IntervalInfo,
+    Operator,
+    SubmitResult,
 )
-from rankcore.errors import EventIdConflict, InvalidArgument, InvalidArgumentType
+from rankcore.errors import EventIdConflict, InvalidArgument, InvalidArgumentType, RankcoreError
 from rankcore.ids import IdGenerator
 from rankcore.persistence.codec import decode_time, encode_time
 from rankcore.ranking.keys import check_score
 from rankcore.ranking.leaderboard import Leaderboard
+from rankcore.ranking.meta import UNSET, check_meta
 from rankcore.ranking.policy import Order, TiePolicy
-from rankcore.ranking.standing import Score
+from rankcore.ranking.standing import Score, Standing
 from rankcore.tenancy import Org, Tenants
-from rankcore.timeline.clock import require_aware
+from rankcore.timeline.clock import LATEST, require_aware
 from rankcore.timeline.recurrence import Interval, Recurrence, Schedule
+from rankcore.timeline.reset import Reset
 from rankcore.validate import (
     MAX_KEY_LENGTH,
     check_event_id,
@@ -60,35 +77,92 @@ from rankcore.validate import (
     show,
 )
 
-__all__ = ["CampaignBook"]
+__all__ = ["BoardBook", "CampaignBook"]
 
 CAMPAIGN_PREFIX: Final = "camp_"
 ACTIVITY_PREFIX: Final = "ldac_"
 ID_LENGTH: Final = 21
 
 _CAMPAIGN_ID = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+_ONE_DAY: Final = timedelta(days=1)
+_RESET_WINDOW: Final = {
+    "daily": timedelta(days=2),
+    "weekly": timedelta(days=8),
+    "monthly": timedelta(days=32),
+    "cron": timedelta(days=32),
+}
+_US: Final = timedelta(microseconds=1)
+MAX_INTERVALS_BEHIND: Final = 10_000
+"""At most this many of a new board's (or campaign's) intervals may have ended already when
+it is created: they all close, and pay, at creation."""
+MAX_ENTRIES: Final = 10_000
+"""The most entries one :meth:`BoardBook.submit_many` batch may hold (one journal record)."""
+
+Key = tuple[int, str]
 
 
 def _key(value: object, name: str) -> str:
-    """A source id or activity id: text of 1 to 256 characters, not blank."""
+    """A source id, member or activity id: text of 1 to 256 characters, not blank."""
     return check_text(value, name, max_length=MAX_KEY_LENGTH, blank=False)
 
 
-class CampaignBook:
-    """All leaderboard campaigns of an engine, and the source ids of each tenant."""
+def _board_id(value: object, name: str = "board_id") -> str:
+    if not isinstance(value, str):
+        raise InvalidArgumentType(f"{name} must be a string, not {type(value).__name__}")
+    if _CAMPAIGN_ID.fullmatch(value) is None:
+        raise InvalidArgument(
+            f"{name} {show(value)} must be 1 to 64 letters, digits, '_', '.' or '-'"
+        )
+    return value
+
+
+def _limit(value: object, name: str) -> int | None:
+    """``None`` or an int of at least 1."""
+    if value is None:
+        return None
+    number = check_id(value, name)
+    if number < 1:
+        raise InvalidArgument(f"{name} must be at least 1, got {number}")
+    return number
+
+
+def _flag(value: object, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidArgumentType(f"{name} must be a bool, not {type(value).__name__}")
+    return value
+
+
+def _window(reset: Reset | None, grace: timedelta) -> timedelta:
+    """How far behind the clock a board's submission may be stamped: longer than any of its
+    intervals for calendar resets (a day more than the period for ``every``), a day for one
+    interval, plus the grace."""
+    if reset is None:
+        base = _ONE_DAY
+    elif reset.kind == "every":
+        base = reset.period + _ONE_DAY
+    else:
+        base = _RESET_WINDOW[reset.kind]
+    return base + grace
+
+
+class BoardBook:
+    """All boards (and campaigns) of an engine, and the source ids of each tenant."""
 
     def __init__(self, tenants: Tenants, ids: IdGenerator) -> None:
         self._tenants = tenants
         self._ids = ids
-        self._campaigns: dict[str, Campaign] = {}
+        self._boards: dict[Key, Board] = {}
+        """Every board by ``(org, id)``, in creation order."""
+        self._campaigns: dict[str, Board] = {}
+        """The boards made by :meth:`create`, by campaign id (unique across the engine)."""
         self._sources: dict[int, set[str]] = {}
-        self._due: list[tuple[datetime, int, str]] = []
+        self._due: list[tuple[datetime, int, Key]] = []
         self._ticket = itertools.count()
-        # Remembered event ids to forget once their award time falls out of the campaign's
-        # window: (award time + window, ticket, campaign id, event id, record).
-        self._forget: list[tuple[datetime, int, str, str, Remembered]] = []
+        # Remembered event ids to forget once their time falls out of the board's window:
+        # (time + window, ticket, board key, event id, record).
+        self._forget: list[tuple[datetime, int, Key, str, Remembered]] = []
 
-    # -- commands -----------------------------------------------------------------------------
+    # -- commands: campaigns ------------------------------------------------------------------
 
     def create(
         self,
@@ -105,8 +179,9 @@ class CampaignBook:
         activity_ids: Sequence[str] = (),
         now: datetime,
     ) -> tuple[CampaignInfo, list[IntervalClosed]]:
-        """Create a campaign of tenant ``org``; returns it and the events of any intervals
-        that had already ended by ``now`` (a campaign may be created after its start).
+        """Create a campaign of tenant ``org``: a board with the ``incr`` operator whose id is
+        unique across the engine. Returns it and the events of any intervals that had already
+        ended by ``now`` (a campaign may be created after its start).
 
         ``activity_ids`` are given, in order, to the first intervals instead of generated
         ones (to keep a vendor's ids when importing a campaign). Everything is checked before
@@ -116,6 +191,7 @@ class CampaignBook:
         if not tenant.leaderboards:
             raise InvalidArgument(f"leaderboards are disabled for org {org}")
         schedule = Schedule.of(recurrence, start, end, tenant.zone)
+        _check_behind(schedule, now)
         order = Order.parse(order, "order")
         ties = TiePolicy.parse(ties, "ties")
         table = RewardTable(brackets, order)
@@ -124,36 +200,32 @@ class CampaignBook:
         given = _activity_ids(activity_ids)  # checked before any id is generated
         if campaign_id is None:
             campaign_id = self._ids.token(CAMPAIGN_PREFIX, ID_LENGTH)
-            while campaign_id in self._campaigns:
+            while self._taken(org, campaign_id):
                 campaign_id = self._ids.token(CAMPAIGN_PREFIX, ID_LENGTH)
         else:
-            if not isinstance(campaign_id, str):
-                raise InvalidArgumentType(
-                    f"campaign_id must be a string, not {type(campaign_id).__name__}"
-                )
-            if _CAMPAIGN_ID.fullmatch(campaign_id) is None:
-                raise InvalidArgument(
-                    f"campaign_id {show(campaign_id)} must be 1 to 64 letters, digits,"
-                    " '_', '.' or '-'"
-                )
-            if campaign_id in self._campaigns:
+            campaign_id = _board_id(campaign_id, "campaign_id")
+            if self._taken(org, campaign_id):
                 raise CampaignExists(f"campaign {campaign_id!r} already exists")
+        kind = schedule.kind
+        assert isinstance(kind, Recurrence)
+        end = schedule.end
         info = CampaignInfo(
             id=campaign_id,
             org=org,
-            recurrence=schedule.kind,
+            recurrence=kind,
             start=schedule.start,
-            end=schedule.end,
+            end=end,
             zone=tenant.zone,
             brackets=table.brackets,
             order=order,
             ties=ties,
             retention=retention,
         )
-        campaign = Campaign(info, schedule, table)
+        campaign = Board(
+            _campaign_settings(info), schedule, table, EVENT_ID_WINDOW[kind], info=info
+        )
         campaign.given_ids = given
-        self._campaigns[campaign_id] = campaign
-        heapq.heappush(self._due, (schedule.start, next(self._ticket), campaign_id))
+        self._add(campaign)
         return info, self.close_due(now)
 
     def register(self, org: int, source_id: str) -> bool:
@@ -212,44 +284,318 @@ class CampaignBook:
             if seen is not None:
                 if not same_event(seen.fingerprint, seen.at, digest, given):
                     raise EventIdConflict(
-                        f"event_id {key!r} was already counted in campaign {campaign.info.id!r}"
-                        " for another award (source id, points or at differ); an event id"
-                        " names one event"
+                        f"event_id {key!r} was already counted in campaign"
+                        f" {campaign.settings.id!r} for another award (source id, points or at"
+                        " differ); an event id names one event"
                     )
                 landed, original = seen.state, seen.source_id
                 return AwardResult(
-                    campaign.info.id,
+                    campaign.settings.id,
                     original,
                     landed.activity_id,
                     landed.span.sequence,
                     True,
                     None if landed.board is None else landed.board.get(original),
                 )
-        state = campaign.open
-        if state is None or not state.span.start <= at < state.span.end:
-            raise self._refusal(campaign, at)
-        if at > now:
-            raise InvalidArgument(
-                f"at ({at.isoformat()}) is later than the engine's time ({now.isoformat()})"
-            )
-        if at < now - campaign.window:
-            raise AwardTooLate(
-                f"at={at.isoformat()} is more than {campaign.window} behind the engine's time"
-                f" ({now.isoformat()}), the event-id window of campaign {campaign.info.id!r}",
-                campaign_id=campaign.info.id,
-                at=at,
-            )
+        state = self._taking(campaign, at, now)
         board = state.board
         if board is None:
-            board = Leaderboard(campaign.info.order, campaign.info.ties)
+            board = Leaderboard(campaign.settings.order, campaign.settings.ties)
         standing = board.incr(source_id, points, at)  # may refuse (the new score): no change
         state.board = board
-        self._sources.setdefault(campaign.info.org, set()).add(source_id)
+        self._sources.setdefault(campaign.settings.org, set()).add(source_id)
         if key is not None:
             self._remember(campaign, key, Remembered(state, source_id, digest, at))
         return AwardResult(
-            campaign.info.id, source_id, state.activity_id, state.span.sequence, False, standing
+            campaign.settings.id,
+            source_id,
+            state.activity_id,
+            state.span.sequence,
+            False,
+            standing,
         )
+
+    # -- commands: boards ---------------------------------------------------------------------
+
+    def create_board(
+        self,
+        org: int,
+        board_id: str,
+        *,
+        order: Order | str = Order.DESC,
+        ties: TiePolicy | str = TiePolicy.COMPETITION,
+        subscore: Order | str | None = None,
+        operator: Operator | str = Operator.BEST,
+        reset: object = None,
+        brackets: Iterable[Bracket | Mapping[str, object]] = (),
+        join_required: bool = False,
+        capacity: int | None = None,
+        max_submissions: int | None = None,
+        grace: timedelta = timedelta(0),
+        start: datetime | None = None,
+        end: datetime | None = None,
+        retention: int | None = None,
+        now: datetime,
+    ) -> tuple[BoardInfo, list[IntervalClosed]]:
+        """Create board ``board_id`` of tenant ``org`` (see ``docs/tournaments.md``).
+
+        ``reset`` (anything :meth:`Reset.parse <rankcore.timeline.reset.Reset.parse>` takes;
+        ``None``: one interval) cuts ``[start, end)`` into intervals on ``org``'s local
+        calendar; ``start`` defaults to ``now`` and ``end`` to never. Everything is checked
+        before anything changes; returns the board and the closings of intervals already
+        over. O(b log b) for b brackets, plus O(log c) per interval already over.
+        """
+        tenant = self._org(org)
+        if not tenant.leaderboards:
+            raise InvalidArgument(f"leaderboards are disabled for org {org}")
+        board_id = _board_id(board_id)
+        order = Order.parse(order, "order")
+        ties = TiePolicy.parse(ties, "ties")
+        sub = None if subscore is None else Order.parse(subscore, "subscore")
+        op = Operator.parse(operator, "operator")
+        plan = Reset.parse(reset)
+        table = RewardTable(brackets, order)
+        join = _flag(join_required, "join_required")
+        cap = _limit(capacity, "capacity")
+        most = _limit(max_submissions, "max_submissions")
+        if not isinstance(grace, timedelta):
+            raise InvalidArgumentType(f"grace must be a timedelta, not {type(grace).__name__}")
+        if grace < timedelta(0) or grace % _US:
+            raise InvalidArgument(f"grace must be a whole number of microseconds >= 0, got {grace}")
+        if retention is not None:
+            retention = check_id(retention, "retention")
+        begin = now if start is None else require_aware(start, "start")
+        schedule = Schedule.of(plan, begin, end, tenant.zone)
+        _check_behind(schedule, now)
+        if self._taken(org, board_id):
+            raise BoardExists(f"org {org} already has a board {board_id!r}")
+        if grace and not schedule.open_ended and schedule.end + grace > LATEST:
+            raise InvalidArgument(f"the board's end plus its grace lies past {LATEST.date()}")
+        settings = BoardInfo(
+            id=board_id,
+            org=org,
+            order=order,
+            ties=ties,
+            subscore=sub,
+            operator=op,
+            reset=None if plan is None else plan.to_state(),
+            start=schedule.start,
+            end=None if schedule.open_ended else schedule.end,
+            zone=tenant.zone,
+            brackets=table.brackets,
+            join_required=join,
+            capacity=cap,
+            max_submissions=most,
+            grace=grace,
+            retention=retention,
+            campaign=False,
+        )
+        self._add(Board(settings, schedule, table, _window(plan, grace)))
+        return settings, self.close_due(now)
+
+    def join(self, org: int, board_id: str, member: str, *, now: datetime) -> bool:
+        """Enter ``member`` in the current interval of a board that needs joining; returns
+        whether it was new. Refused past the board's capacity (:class:`BoardFull`), on a board
+        that needs no joining, and when no interval is open (:class:`AwardRefused`). O(1).
+        """
+        board = self._board(org, board_id)
+        member = _key(member, "member")
+        settings = board.settings
+        if not settings.join_required:
+            raise InvalidArgument(f"board {settings.id!r} does not need joining")
+        state = self._taking(board, now, now)
+        if member in state.joined:
+            return False
+        if settings.capacity is not None and len(state.joined) >= settings.capacity:
+            raise BoardFull(
+                f"board {settings.id!r} is full: {settings.capacity} members joined interval"
+                f" {state.span.sequence}",
+                board_id=settings.id,
+                member=member,
+            )
+        state.joined[member] = None
+        return True
+
+    def submit(
+        self,
+        org: int,
+        board_id: str,
+        member: str,
+        score: Score,
+        *,
+        subscore: Score | None = None,
+        meta: object = None,
+        at: datetime | None = None,
+        event_id: str | int | None = None,
+        now: datetime,
+    ) -> tuple[BoardStanding, bool]:
+        """Submit ``score`` for ``member`` to the interval of the board containing ``at``
+        (default ``now``), under the board's operator; returns the member's standing there
+        and whether the event was a duplicate (then nothing changed).
+
+        Refused, changing nothing: a time no open interval (nor one in its grace) takes
+        (:class:`~rankcore.AwardRefused`), one later than ``now`` or more than the board's
+        window behind it, a member who has not joined a board that needs it
+        (:class:`NotJoined`), a new entrant past ``capacity`` (:class:`BoardFull`), a
+        submission past ``max_submissions`` (:class:`SubmissionLimit`), a ``subscore`` on a
+        board without one, and a bad score or ``meta``. ``event_id`` works as for campaign
+        awards; a duplicate answers the original member's standing in the original interval
+        now (rank 0 and score 0 if it has been removed since). O(log n).
+        """
+        return self._submit(
+            self._board(org, board_id), member, score, subscore, meta, at, event_id, now
+        )
+
+    def _submit(
+        self,
+        board: Board,
+        member: str,
+        score: Score,
+        subscore: Score | None,
+        meta: object,
+        at: datetime | None,
+        event_id: str | int | None,
+        now: datetime,
+    ) -> tuple[BoardStanding, bool]:
+        settings = board.settings
+        member = _key(member, "member")
+        score = check_score(score, "score")
+        if subscore is not None:
+            if settings.subscore is None:
+                raise InvalidArgument(f"board {settings.id!r} has no subscore")
+            subscore = check_score(subscore, "subscore")
+        meta = UNSET if meta is None else check_meta(_plain(meta))
+        given = at
+        at = now if at is None else require_aware(at, "at")
+        key = None if event_id is None else check_event_id(event_id)
+        digest = 0
+        if key is not None:
+            shown = "" if meta is UNSET else json.dumps(meta, sort_keys=True, ensure_ascii=False)
+            digest = fingerprint(member, score, "-" if subscore is None else subscore, shown)
+            seen = board.seen.get(key)
+            if seen is not None:
+                if not same_event(seen.fingerprint, seen.at, digest, given):
+                    raise EventIdConflict(
+                        f"event_id {key!r} was already counted on board {settings.id!r} for"
+                        " another submission (member, score, subscore, meta or at differ)"
+                    )
+                landed = seen.state.board
+                found = None if landed is None else landed.get(seen.source_id)
+                if found is None:
+                    found = Standing(seen.source_id, 0, 0)
+                return board.standing(seen.state, found), True
+        state = self._taking(board, at, now)
+        if settings.join_required and member not in state.joined:
+            raise NotJoined(
+                f"{show(member)} has not joined interval {state.span.sequence} of board"
+                f" {settings.id!r}",
+                board_id=settings.id,
+                member=member,
+            )
+        count = state.submissions.get(member, 0)
+        if (
+            settings.capacity is not None
+            and not settings.join_required
+            and count == 0
+            and len(state.submissions) >= settings.capacity
+        ):
+            raise BoardFull(
+                f"board {settings.id!r} is full: {settings.capacity} members in interval"
+                f" {state.span.sequence}",
+                board_id=settings.id,
+                member=member,
+            )
+        if settings.max_submissions is not None and count >= settings.max_submissions:
+            raise SubmissionLimit(
+                f"{show(member)} has made {count} submissions to interval"
+                f" {state.span.sequence} of board {settings.id!r}, its limit",
+                board_id=settings.id,
+                member=member,
+            )
+        lb = state.board
+        if lb is None:
+            lb = _new_board(settings)
+        standing = _write(lb, settings.operator, member, score, at, subscore, meta)
+        state.board = lb
+        if board.info is None:
+            state.submissions[member] = count + 1
+        else:  # a campaign's participants are its tenant's source ids, as awards make them
+            self._sources.setdefault(settings.org, set()).add(member)
+        if key is not None:
+            self._remember(board, key, Remembered(state, member, digest, at))
+        return board.standing(state, standing), False
+
+    def submit_many(
+        self, org: int, board_id: str, entries: Iterable[object], *, now: datetime
+    ) -> tuple[SubmitResult, bool]:
+        """Apply ``entries`` in order as :meth:`submit` would, one by one; an entry that is
+        refused is reported by its position and the rest are applied. Each entry is a mapping
+        with ``member`` and ``score`` and optionally ``subscore``, ``meta``, ``at`` and
+        ``event_id``, or a sequence ``(member, score[, at])``. Returns the result and whether
+        anything changed. O(k log n) for k entries.
+        """
+        board = self._board(org, board_id)
+        if isinstance(entries, (str, bytes, Mapping)) or not isinstance(entries, Iterable):
+            raise InvalidArgumentType("entries must be a list of entries")
+        entries = list(entries)
+        if len(entries) > MAX_ENTRIES:
+            raise InvalidArgument(
+                f"a batch holds at most {MAX_ENTRIES} entries, got {len(entries)}"
+            )
+        standings: list[Standing[str] | None] = []
+        refusals: list[tuple[int, RankcoreError]] = []
+        changed = False
+        for position, entry in enumerate(entries):
+            try:
+                member, score, rest = _entry(entry)
+                standing, duplicate = self._submit(
+                    board,
+                    member,
+                    score,
+                    rest.get("subscore"),
+                    rest.get("meta"),
+                    rest.get("at"),
+                    rest.get("event_id"),
+                    now,
+                )
+            except RankcoreError as exc:
+                standings.append(None)
+                refusals.append((position, exc))
+                continue
+            standings.append(standing)
+            changed = changed or not duplicate
+        return SubmitResult(tuple(standings), tuple(refusals)), changed
+
+    def remove(self, org: int, board_id: str, member: str) -> bool:
+        """Take ``member`` off the board's intervals that have not closed (score, submission
+        count and join): it is listed nowhere there and earns no payout when they close.
+        Returns whether it was in one. Closed intervals keep their results. O(log n)."""
+        board = self._board(org, board_id)
+        return board.remove(_key(member, "member"))
+
+    def end_board(self, org: int, board_id: str, *, now: datetime) -> list[IntervalClosed]:
+        """Close the board now: its intervals in grace and its open one (cut short at
+        ``now``) close and pay, and no interval opens after. O(c) for c boards, plus
+        O(log n + payouts) per interval closed."""
+        board = self._board(org, board_id)
+        events = board.end(now)
+        self._drop_due(board.key)
+        return events
+
+    def delete_board(self, org: int, board_id: str) -> bool:
+        """Forget the board (a campaign included) and everything it holds. O(c + m) for c
+        boards and m remembered event ids."""
+        board = self._board(org, board_id)
+        key = board.key
+        del self._boards[key]
+        if board.info is not None:
+            del self._campaigns[board.settings.id]
+        self._drop_due(key)
+        self._forget = [item for item in self._forget if item[2] != key]
+        heapq.heapify(self._forget)
+        return True
+
+    # -- closing ------------------------------------------------------------------------------
 
     def next_due(self) -> datetime | None:
         """The earliest instant at which :meth:`close_due` would change something (open or
@@ -259,41 +605,52 @@ class CampaignBook:
 
     def close_due(self, now: datetime) -> list[IntervalClosed]:
         """Open every interval that has started by ``now`` and close every one that has ended
-        (``end <= now``); returns the closings in the order the intervals ended. Forgets
-        the event ids whose award time is more than their campaign's window behind ``now``.
+        (``end <= now``, plus the board's grace); returns the closings in the order they
+        happened. Forgets the event ids whose time is more than their board's window behind
+        ``now``.
 
         O(1) when nothing is due; O(log c + payouts) per interval opened or closed, O(log m)
         per event id forgotten.
         """
         forget = self._forget
         while forget and forget[0][0] < now:
-            _, _, campaign_id, event_id, record = heapq.heappop(forget)
-            self._campaigns[campaign_id].forget_id(event_id, record)
+            _, _, key, event_id, record = heapq.heappop(forget)
+            self._boards[key].forget_id(event_id, record)
         events: list[IntervalClosed] = []
         due = self._due
         while due and due[0][0] <= now:
-            _, _, campaign_id = heapq.heappop(due)
-            campaign = self._campaigns[campaign_id]
-            if campaign.open is not None:
-                events.append(campaign.close_open())
-            if campaign.next_span() is not None:
-                state = campaign.open_next(self._activity_id(campaign))
-                heapq.heappush(due, (state.span.end, next(self._ticket), campaign_id))
+            _, _, key = heapq.heappop(due)
+            board = self._boards[key]
+            event = board.step(self._activity_id)
+            if event is not None:
+                events.append(event)
+            moment = board.next_moment()
+            if moment is not None:
+                heapq.heappush(due, (moment, next(self._ticket), key))
         return events
 
-    # -- queries ------------------------------------------------------------------------------
+    # -- queries: campaigns -------------------------------------------------------------------
 
     def info(self, org: int, campaign_id: str) -> CampaignInfo:
         """The campaign's settings; :class:`CampaignNotFound` if ``org`` has none by this id.
         O(1)."""
-        return self._campaign(campaign_id, org).info
+        info = self._campaign(campaign_id, org).info
+        assert info is not None
+        return info
 
     def find(self, org: int, campaign_id: object) -> CampaignInfo | None:
         """Like :meth:`info`, but ``None`` instead of an error. O(1)."""
         campaign = self._campaigns.get(campaign_id) if isinstance(campaign_id, str) else None
-        if campaign is None or campaign.info.org != org:
+        if campaign is None or campaign.settings.org != org:
             return None
         return campaign.info
+
+    def campaigns(self, org: int) -> tuple[CampaignInfo, ...]:
+        """Tenant ``org``'s campaigns, in creation order. O(boards)."""
+        org = check_id(org, "org")
+        return tuple(
+            b.info for b in self._campaigns.values() if b.info is not None and b.info.org == org
+        )
 
     def intervals(self, org: int, campaign_id: str) -> tuple[IntervalInfo, ...]:
         """Every retained interval of the campaign, oldest first. O(intervals)."""
@@ -357,15 +714,17 @@ class CampaignBook:
         the answer has ``interval=None`` and no entries. O(log n + 20 + intervals).
         """
         campaign = self._campaign(campaign_id, org)
+        info = campaign.info
+        assert info is not None
         offset = self._offset(page)
         if source_id is not None:
             source_id = self._known_source(campaign, source_id)
         state = campaign.shown(self._activity(activity_id))
         intervals = tuple(campaign.interval_info(s) for s in campaign)
         if state is None:
-            return CampaignLeaderboard(campaign.info, None, intervals, 0, False, page, (), None)
+            return CampaignLeaderboard(info, None, intervals, 0, False, page, (), None)
         return CampaignLeaderboard(
-            campaign=campaign.info,
+            campaign=info,
             interval=campaign.interval_info(state),
             intervals=intervals,
             participants=len(state),
@@ -379,56 +738,194 @@ class CampaignBook:
         """The number of campaigns. O(1)."""
         return len(self._campaigns)
 
+    # -- queries: boards ----------------------------------------------------------------------
+
+    def board(self, org: int, board_id: str) -> BoardInfo | None:
+        """The settings of ``org``'s board ``board_id``, or ``None``. O(1)."""
+        org = check_id(org, "org")
+        found = self._boards.get((org, board_id)) if isinstance(board_id, str) else None
+        return None if found is None else found.settings
+
+    def boards(self, org: int) -> tuple[BoardInfo, ...]:
+        """Every board of ``org`` (campaigns included), in creation order. O(boards)."""
+        org = check_id(org, "org")
+        return tuple(b.settings for (owner, _), b in self._boards.items() if owner == org)
+
+    def board_intervals(self, org: int, board_id: str) -> tuple[BoardInterval, ...]:
+        """Every retained interval of the board, oldest first. O(intervals)."""
+        board = self._board(org, board_id)
+        return tuple(board.board_interval(state) for state in board)
+
+    def board_page(
+        self, org: int, board_id: str, offset: int, limit: int, interval: str | None = None
+    ) -> list[BoardStanding]:
+        """Entries ``[offset, offset + limit)`` of an interval (default: the current one, else
+        the latest retained), in rank order. O(log n + limit)."""
+        board, state = self._shown(org, board_id, interval)
+        offset = check_id(offset, "offset")
+        limit = check_id(limit, "limit")
+        if state is None or state.board is None:
+            return []
+        return [board.standing(state, s) for s in state.board.page(offset, limit)]
+
+    def board_around(
+        self,
+        org: int,
+        board_id: str,
+        member: str,
+        before: int,
+        after: int,
+        interval: str | None = None,
+    ) -> list[BoardStanding]:
+        """``member``'s standing with up to ``before`` entries above and ``after`` below;
+        ``[]`` if it has no score there. O(log n + before + after)."""
+        board, state = self._shown(org, board_id, interval)
+        member = _key(member, "member")
+        before = check_id(before, "before")
+        after = check_id(after, "after")
+        if state is None or state.board is None or member not in state.board:
+            return []
+        return [board.standing(state, s) for s in state.board.around(member, before, after)]
+
+    def board_among(
+        self, org: int, board_id: str, members: Iterable[str], interval: str | None = None
+    ) -> list[BoardStanding]:
+        """The standings of those of ``members`` (a friends list) with a score, in rank order,
+        each with its rank on the whole board. O(m + k log n)."""
+        board, state = self._shown(org, board_id, interval)
+        if isinstance(members, (str, bytes)) or not isinstance(members, Iterable):
+            raise InvalidArgumentType("members must be a list of members")
+        wanted = [_key(m, "each of members") for m in members]
+        if state is None or state.board is None:
+            return []
+        return [board.standing(state, s) for s in state.board.among(wanted)]
+
+    def board_rank(
+        self, org: int, board_id: str, member: str, interval: str | None = None
+    ) -> BoardStanding | None:
+        """``member``'s standing (rank, score, submissions), ``None`` without a score there.
+        O(log n)."""
+        board, state = self._shown(org, board_id, interval)
+        member = _key(member, "member")
+        if state is None or state.board is None:
+            return None
+        found = state.board.get(member)
+        return None if found is None else board.standing(state, found)
+
+    def board_payouts(self, org: int, board_id: str, interval: str) -> tuple[Payout, ...] | None:
+        """What interval ``interval`` paid (``()`` while open; ``None``: no such interval).
+        O(payouts)."""
+        board = self._board(org, board_id)
+        state = board.intervals.get(_key(interval, "interval"))
+        return None if state is None else state.payouts
+
     # -- state (snapshots) --------------------------------------------------------------------
 
     def to_state(self) -> dict[str, object]:
-        """Every campaign, interval, board, payout and remembered event id, and every
-        tenant's source ids, as plain JSON-ready data (see ``docs/durability.md``). O(size).
+        """Every board, interval, leaderboard, payout and remembered event id, and every
+        tenant's source ids, as plain JSON-ready data (see ``docs/durability.md``). A book of
+        campaigns only writes what earlier versions wrote. O(size).
         """
         return {
-            "campaigns": [_campaign_state(c) for c in self._campaigns.values()],
+            "campaigns": [_board_state(b) for b in self._boards.values()],
             "sources": [[org, sorted(ids)] for org, ids in sorted(self._sources.items())],
-            "due": [[encode_time(t), cid] for t, _, cid in sorted(self._due)],
+            "due": [self._due_row(t, key) for t, _, key in sorted(self._due)],
         }
 
     @classmethod
-    def from_state(cls, state: dict[str, Any], tenants: Tenants, ids: IdGenerator) -> CampaignBook:
+    def from_state(cls, state: dict[str, Any], tenants: Tenants, ids: IdGenerator) -> BoardBook:
         """The book :meth:`to_state` described, over ``tenants`` and ``ids``. Raises
         ``ValueError``/``TypeError``/``KeyError`` on malformed state. O(size log size)."""
         book = cls(tenants, ids)
         for item in state["campaigns"]:
-            campaign = _campaign_from(item)
-            if campaign.info.id in book._campaigns or campaign.info.org not in tenants:
-                raise ValueError(f"malformed campaign {campaign.info.id!r}")
-            book._campaigns[campaign.info.id] = campaign
-        for campaign in book._campaigns.values():
-            for event_id, record in campaign.seen.items():
+            board = _board_from(item)
+            key = board.key
+            if key in book._boards or board.settings.org not in tenants:
+                raise ValueError(f"malformed board {board.settings.id!r}")
+            if board.info is not None:
+                if board.settings.id in book._campaigns:
+                    raise ValueError(f"campaign {board.settings.id!r} appears twice")
+                book._campaigns[board.settings.id] = board
+            book._boards[key] = board
+        for board in book._boards.values():
+            for event_id, record in board.seen.items():
                 at = record.state.span.end if record.at is None else record.at
                 book._forget.append(
-                    (at + campaign.window, next(book._ticket), campaign.info.id, event_id, record)
+                    (at + board.window, next(book._ticket), board.key, event_id, record)
                 )
         heapq.heapify(book._forget)
         for org, source_ids in state["sources"]:
             book._sources[org] = {_key(s, "source_id") for s in source_ids}
-        for ticket, (t, cid) in enumerate(state["due"]):
-            if cid not in book._campaigns:
-                raise ValueError(f"unknown campaign {cid!r} in the due list")
-            book._due.append((decode_time(t), ticket, cid))
+        for ticket, row in enumerate(state["due"]):
+            if len(row) == 2:
+                t, cid = row
+                found = book._campaigns.get(cid)
+                if found is None:
+                    raise ValueError(f"unknown campaign {cid!r} in the due list")
+                key = found.key
+            else:
+                t, bid, org = row
+                key = (org, bid)
+                if key not in book._boards:
+                    raise ValueError(f"unknown board {bid!r} in the due list")
+            book._due.append((decode_time(t), ticket, key))
         heapq.heapify(book._due)
         book._ticket = itertools.count(len(book._due))
         return book
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _remember(self, campaign: Campaign, event_id: str, record: Remembered) -> None:
-        """Remember ``event_id`` until its interval's successor closes or its award time
-        falls out of the campaign's window. O(log m) for m remembered ids."""
+    def _add(self, board: Board) -> None:
+        key = board.key
+        self._boards[key] = board
+        if board.info is not None:
+            self._campaigns[board.settings.id] = board
+        moment = board.next_moment()
+        if moment is not None:
+            heapq.heappush(self._due, (moment, next(self._ticket), key))
+
+    def _taken(self, org: int, board_id: str) -> bool:
+        """Whether ``board_id`` names a campaign (of any org) or a board of ``org``."""
+        return board_id in self._campaigns or (org, board_id) in self._boards
+
+    def _drop_due(self, key: Key) -> None:
+        self._due = [item for item in self._due if item[2] != key]
+        heapq.heapify(self._due)
+
+    def _due_row(self, t: datetime, key: Key) -> list[object]:
+        board = self._boards[key]
+        if board.info is not None:
+            return [encode_time(t), key[1]]
+        return [encode_time(t), key[1], key[0]]
+
+    def _remember(self, board: Board, event_id: str, record: Remembered) -> None:
+        """Remember ``event_id`` until its interval's successor closes or its time falls out
+        of the board's window. O(log m) for m remembered ids."""
         assert record.at is not None
-        campaign.remember(event_id, record)
+        board.remember(event_id, record)
         heapq.heappush(
             self._forget,
-            (record.at + campaign.window, next(self._ticket), campaign.info.id, event_id, record),
+            (record.at + board.window, next(self._ticket), board.key, event_id, record),
         )
+
+    def _taking(self, board: Board, at: datetime, now: datetime) -> IntervalState:
+        """The interval that takes a submission stamped ``at``, or the refusal. O(1)."""
+        state = board.taking(at)
+        if state is None:
+            raise self._refusal(board, at)
+        if at > now:
+            raise InvalidArgument(
+                f"at ({at.isoformat()}) is later than the engine's time ({now.isoformat()})"
+            )
+        if at < now - board.window:
+            what = "campaign" if board.info is not None else "board"
+            raise AwardTooLate(
+                f"at={at.isoformat()} is more than {board.window} behind the engine's time"
+                f" ({now.isoformat()}), the event-id window of {what} {board.settings.id!r}",
+                campaign_id=board.settings.id,
+                at=at,
+            )
+        return state
 
     def _org(self, org: int) -> Org:
         org = check_id(org, "org")
@@ -437,7 +934,7 @@ class CampaignBook:
             raise InvalidArgument(f"org {org} is not registered")
         return tenant
 
-    def _campaign(self, campaign_id: str, org: int | None) -> Campaign:
+    def _campaign(self, campaign_id: str, org: int | None) -> Board:
         if not isinstance(campaign_id, str):
             raise InvalidArgumentType(
                 f"campaign_id must be a string, not {type(campaign_id).__name__}"
@@ -445,13 +942,29 @@ class CampaignBook:
         if org is not None:
             org = check_id(org, "org")
         campaign = self._campaigns.get(campaign_id)
-        if campaign is None or (org is not None and campaign.info.org != org):
+        if campaign is None or (org is not None and campaign.settings.org != org):
             raise CampaignNotFound(campaign_id)
         return campaign
 
-    def _known_source(self, campaign: Campaign, source_id: str) -> str:
+    def _board(self, org: int, board_id: str) -> Board:
+        org = check_id(org, "org")
+        if not isinstance(board_id, str):
+            raise InvalidArgumentType(f"board_id must be a string, not {type(board_id).__name__}")
+        board = self._boards.get((org, board_id))
+        if board is None:
+            raise BoardNotFound(org, board_id)
+        return board
+
+    def _shown(
+        self, org: int, board_id: str, interval: str | None
+    ) -> tuple[Board, IntervalState | None]:
+        board = self._board(org, board_id)
+        activity = None if interval is None else _key(interval, "interval")
+        return board, board.shown(activity)
+
+    def _known_source(self, campaign: Board, source_id: str) -> str:
         source_id = _key(source_id, "source_id")
-        if source_id not in self._sources.get(campaign.info.org, ()):
+        if source_id not in self._sources.get(campaign.settings.org, ()):
             raise SourceNotFound(source_id)
         return source_id
 
@@ -467,42 +980,142 @@ class CampaignBook:
             raise InvalidArgument(f"page must be at least 1, got {page}")
         return (page - 1) * PAGE_SIZE
 
-    def _activity_id(self, campaign: Campaign) -> str:
-        if campaign.given_ids:
-            return campaign.given_ids.pop(0)
+    def _activity_id(self, board: Board) -> str:
+        if board.given_ids:
+            return board.given_ids.pop(0)
         activity_id = self._ids.token(ACTIVITY_PREFIX, ID_LENGTH)
-        while activity_id in campaign.intervals:
+        while activity_id in board.intervals:
             activity_id = self._ids.token(ACTIVITY_PREFIX, ID_LENGTH)
         return activity_id
 
     @staticmethod
-    def _refusal(campaign: Campaign, at: datetime) -> Exception:
-        """The error for points at ``at`` that the open interval (if any) cannot take."""
-        info = campaign.info
-        where = f"campaign {info.id!r}"
-        if not info.start <= at < info.end:
+    def _refusal(board: Board, at: datetime) -> Exception:
+        """The error for a submission at ``at`` that no interval of ``board`` takes."""
+        settings = board.settings
+        where = f"campaign {settings.id!r}" if board.info is not None else f"board {settings.id!r}"
+        end = settings.end
+        if not settings.start <= at < (LATEST if end is None else end):
+            until = ", with no end" if end is None else f" to {end.isoformat()}"
             return AwardOutsideCampaign(
                 f"at={at.isoformat()} is outside {where}, which runs from "
-                f"{info.start.isoformat()} to {info.end.isoformat()}",
-                campaign_id=info.id,
+                f"{settings.start.isoformat()}{until}",
+                campaign_id=settings.id,
                 at=at,
             )
-        span = campaign.schedule.at(at)
+        span = board.schedule.at(at)
         assert span is not None
-        latest = campaign.last_span
-        if latest is None or span.sequence > latest.sequence:
+        latest = board.last_span
+        if not board.ended and (latest is None or span.sequence > latest.sequence):
             return AwardIntervalNotStarted(
                 f"at={at.isoformat()} falls in interval {span.sequence} of {where}, which "
                 f"starts at {span.start.isoformat()} and has not started yet",
-                campaign_id=info.id,
+                campaign_id=settings.id,
                 at=at,
             )
         return AwardIntervalClosed(
             f"at={at.isoformat()} falls in interval {span.sequence} of {where}, which closed "
             f"at {span.end.isoformat()}; its rewards are final",
-            campaign_id=info.id,
+            campaign_id=settings.id,
             at=at,
         )
+
+
+CampaignBook = BoardBook
+"""The book's former name: campaigns are boards."""
+
+
+def _new_board(settings: BoardInfo) -> Leaderboard[str]:
+    return Leaderboard(settings.order, settings.ties, subscore=settings.subscore)
+
+
+def _write(
+    board: Leaderboard[str],
+    operator: Operator,
+    member: str,
+    score: Score,
+    at: datetime,
+    subscore: Score | None,
+    meta: object,
+) -> Standing[str]:
+    """Write one submission under ``operator`` (``meta`` ``UNSET``: keep the entry's); the
+    kernel refuses a bad value and changes nothing."""
+    if operator is Operator.BEST:
+        return board.best(member, score, at, subscore=subscore, meta=meta)
+    if operator is Operator.SET:
+        return board.set(member, score, at, subscore=subscore, meta=meta)
+    return board.incr(member, score, at, subscore=subscore, meta=meta)
+
+
+def _plain(value: object, depth: int = 0) -> object:
+    """Metadata as JSON data: tuples (how a journal gives lists back) become lists. A
+    one-key object whose key starts with ``$`` is refused: logs use that form for tags."""
+    if depth > 64:
+        return value  # the kernel's check refuses it
+    if isinstance(value, (list, tuple)):
+        return [_plain(item, depth + 1) for item in value]
+    if isinstance(value, dict):
+        if len(value) == 1 and str(next(iter(value))).startswith("$"):
+            raise InvalidArgument("meta may not be an object with one key starting with '$'")
+        return {key: _plain(item, depth + 1) for key, item in value.items()}
+    return value
+
+
+_ENTRY_FIELDS: Final = frozenset({"member", "score", "subscore", "meta", "at", "event_id"})
+
+
+def _entry(entry: object) -> tuple[Any, Any, dict[str, Any]]:
+    """A batch entry as ``(member, score, keyword arguments)``."""
+    if isinstance(entry, Mapping):
+        unknown = set(entry) - _ENTRY_FIELDS
+        if unknown:
+            raise InvalidArgument(f"unknown entry field(s): {', '.join(sorted(map(str, unknown)))}")
+        if "member" not in entry or "score" not in entry:
+            raise InvalidArgument("an entry needs 'member' and 'score'")
+        rest = {k: v for k, v in entry.items() if k not in ("member", "score")}
+        return entry["member"], entry["score"], rest
+    if isinstance(entry, (list, tuple)) and len(entry) in (2, 3):
+        rest = {"at": entry[2]} if len(entry) == 3 else {}
+        return entry[0], entry[1], rest
+    raise InvalidArgumentType(
+        "an entry must be a mapping with member and score, or (member, score[, at])"
+    )
+
+
+def _campaign_settings(info: CampaignInfo) -> BoardInfo:
+    return BoardInfo(
+        id=info.id,
+        org=info.org,
+        order=info.order,
+        ties=info.ties,
+        subscore=None,
+        operator=Operator.INCR,
+        reset=info.recurrence.value,
+        start=info.start,
+        end=info.end,
+        zone=info.zone,
+        brackets=info.brackets,
+        join_required=False,
+        capacity=None,
+        max_submissions=None,
+        grace=timedelta(0),
+        retention=info.retention,
+        campaign=True,
+    )
+
+
+def _check_behind(schedule: Schedule, now: datetime) -> None:
+    """Refuse a schedule more than :data:`MAX_INTERVALS_BEHIND` of whose intervals have
+    ended by ``now``. O(min(ended intervals, the cap))."""
+    span: Interval | None = schedule.first()
+    ended = 0
+    while span is not None and span.end <= now:
+        ended += 1
+        if ended > MAX_INTERVALS_BEHIND:
+            raise InvalidArgument(
+                f"more than {MAX_INTERVALS_BEHIND} of its intervals have ended already: start"
+                f" ({schedule.start.isoformat()}) is too far in the past for its reset"
+            )
+        span = schedule.after(span)
 
 
 def _span_state(span: Interval) -> list[object]:
@@ -514,40 +1127,59 @@ def _span_from(value: list[Any]) -> Interval:
     return Interval(check_id(sequence, "sequence"), decode_time(start), decode_time(end))
 
 
-def _campaign_state(campaign: Campaign) -> dict[str, object]:
-    info = campaign.info
-    if info.zone.key is None:
-        raise InvalidArgument(f"campaign {info.id!r} has a time zone without an IANA name")
+def _board_state(board: Board) -> dict[str, object]:
+    """A board's state; a campaign's holds exactly the keys earlier versions wrote (and
+    ``ended`` once :meth:`BoardBook.end_board` closed it)."""
+    settings = board.settings
+    if settings.zone.key is None:
+        raise InvalidArgument(f"board {settings.id!r} has a time zone without an IANA name")
     intervals = []
-    for state in campaign.intervals.values():
-        intervals.append(
-            {
-                "activity_id": state.activity_id,
-                "span": _span_state(state.span),
-                "board": None if state.board is None else state.board.to_state(),
-                "closed": state.closed,
-                "payouts": [[p.source_id, p.rank, p.points, p.reward_value] for p in state.payouts],
-                "events": [_remembered_state(e, campaign.seen[e]) for e in state.event_ids],
-            }
-        )
-    return {
-        "id": info.id,
-        "org": info.org,
-        "recurrence": info.recurrence.value,
-        "start": encode_time(info.start),
-        "end": encode_time(info.end),
-        "zone": info.zone.key,
-        "brackets": [[b.position, b.reward_value, b.minimum] for b in info.brackets],
-        "order": info.order.value,
-        "ties": info.ties.value,
-        "retention": info.retention,
+    for state in board.intervals.values():
+        row: dict[str, object] = {
+            "activity_id": state.activity_id,
+            "span": _span_state(state.span),
+            "board": None if state.board is None else state.board.to_state(),
+            "closed": state.closed,
+            "payouts": [[p.source_id, p.rank, p.points, p.reward_value] for p in state.payouts],
+            "events": [_remembered_state(e, board.seen[e]) for e in state.event_ids],
+        }
+        if board.info is None:
+            row["submissions"] = [[m, n] for m, n in state.submissions.items()]
+            row["joined"] = list(state.joined)
+        intervals.append(row)
+    info = board.info
+    item: dict[str, object] = {
+        "id": settings.id,
+        "org": settings.org,
+        "recurrence": None if info is None else info.recurrence.value,
+        "start": encode_time(settings.start),
+        "end": None if settings.end is None else encode_time(settings.end),
+        "zone": settings.zone.key,
+        "brackets": [[b.position, b.reward_value, b.minimum] for b in settings.brackets],
+        "order": settings.order.value,
+        "ties": settings.ties.value,
+        "retention": settings.retention,
         "intervals": intervals,
-        "open": None if campaign.open is None else campaign.open.activity_id,
-        "last_span": None if campaign.last_span is None else _span_state(campaign.last_span),
-        "closed_count": campaign.closed_count,
-        "grace": None if campaign.grace is None else campaign.grace.activity_id,
-        "given_ids": list(campaign.given_ids),
+        "open": None if board.open is None else board.open.activity_id,
+        "last_span": None if board.last_span is None else _span_state(board.last_span),
+        "closed_count": board.closed_count,
+        "grace": None if board.previous is None else board.previous.activity_id,
+        "given_ids": list(board.given_ids),
     }
+    if board.ended:
+        item["ended"] = True
+    if info is None:
+        item["board"] = {
+            "reset": settings.reset,
+            "subscore": None if settings.subscore is None else settings.subscore.value,
+            "operator": settings.operator.value,
+            "join_required": settings.join_required,
+            "capacity": settings.capacity,
+            "max_submissions": settings.max_submissions,
+            "grace": settings.grace // _US,
+            "late": [state.activity_id for state in board.late],
+        }
+    return item
 
 
 def _activity_ids(values: object) -> list[str]:
@@ -565,47 +1197,87 @@ def _activity_ids(values: object) -> list[str]:
     return ids
 
 
-def _campaign_from(item: dict[str, Any]) -> Campaign:
+def _board_from(item: dict[str, Any]) -> Board:
     zone = ZoneInfo(item["zone"])
-    schedule = Schedule.of(
-        item["recurrence"], decode_time(item["start"]), decode_time(item["end"]), zone
-    )
     order = Order(item["order"])
     table = RewardTable([Bracket(p, r, m) for p, r, m in item["brackets"]], order)
-    info = CampaignInfo(
-        id=item["id"],
-        org=item["org"],
-        recurrence=schedule.kind,
-        start=schedule.start,
-        end=schedule.end,
-        zone=zone,
-        brackets=table.brackets,
-        order=order,
-        ties=TiePolicy(item["ties"]),
-        retention=None if item["retention"] is None else check_id(item["retention"], "retention"),
-    )
-    campaign = Campaign(info, schedule, table)
+    start = decode_time(item["start"])
+    end = None if item["end"] is None else decode_time(item["end"])
+    retention = None if item["retention"] is None else check_id(item["retention"], "retention")
+    extra = item.get("board")
+    board: Board
+    if extra is None:
+        assert end is not None
+        schedule = Schedule.of(item["recurrence"], start, end, zone)
+        kind = schedule.kind
+        assert isinstance(kind, Recurrence)
+        info = CampaignInfo(
+            id=_board_id(item["id"]),
+            org=item["org"],
+            recurrence=kind,
+            start=schedule.start,
+            end=schedule.end,
+            zone=zone,
+            brackets=table.brackets,
+            order=order,
+            ties=TiePolicy(item["ties"]),
+            retention=retention,
+        )
+        board = Board(_campaign_settings(info), schedule, table, EVENT_ID_WINDOW[kind], info=info)
+    else:
+        plan = Reset.parse(extra["reset"])
+        grace = timedelta(microseconds=check_id(extra["grace"], "grace"))
+        schedule = Schedule.of(plan, start, end, zone)
+        subscore = extra["subscore"]
+        settings = BoardInfo(
+            id=_board_id(item["id"]),
+            org=check_id(item["org"], "org"),
+            order=order,
+            ties=TiePolicy(item["ties"]),
+            subscore=None if subscore is None else Order(subscore),
+            operator=Operator(extra["operator"]),
+            reset=None if plan is None else plan.to_state(),
+            start=schedule.start,
+            end=None if schedule.open_ended else schedule.end,
+            zone=zone,
+            brackets=table.brackets,
+            join_required=_flag(extra["join_required"], "join_required"),
+            capacity=_limit(extra["capacity"], "capacity"),
+            max_submissions=_limit(extra["max_submissions"], "max_submissions"),
+            grace=grace,
+            retention=retention,
+            campaign=False,
+        )
+        board = Board(settings, schedule, table, _window(plan, grace))
     for value in item["intervals"]:
         state = IntervalState(value["activity_id"], _span_from(value["span"]))
-        board = value["board"]
-        state.board = None if board is None else Leaderboard.from_state(board)
+        saved = value["board"]
+        state.board = None if saved is None else Leaderboard.from_state(saved)
         state.closed = bool(value["closed"])
         state.payouts = tuple(Payout(s, r, check_score(p), w) for s, r, p, w in value["payouts"])
         for row in value["events"]:
             event_id, record = _remembered_from(row, state)
-            if event_id in campaign.seen:
+            if event_id in board.seen:
                 raise ValueError(f"event id {event_id!r} is remembered twice")
-            campaign.remember(event_id, record)
-        campaign.intervals[state.activity_id] = state
+            board.remember(event_id, record)
+        if extra is not None:
+            state.submissions = {
+                _key(m, "member"): check_id(n, "count") for m, n in value["submissions"]
+            }
+            state.joined = dict.fromkeys(_key(m, "member") for m in value["joined"])
+        board.intervals[state.activity_id] = state
     if item["open"] is not None:
-        campaign.open = campaign.intervals[item["open"]]
+        board.open = board.intervals[item["open"]]
     if item["grace"] is not None:
-        campaign.grace = campaign.intervals.get(item["grace"])
+        board.previous = board.intervals.get(item["grace"])
+    if extra is not None:
+        board.late = [board.intervals[a] for a in extra["late"]]
+    board.ended = bool(item.get("ended", False))
     last = item["last_span"]
-    campaign.last_span = None if last is None else _span_from(last)
-    campaign.closed_count = check_id(item["closed_count"], "closed_count")
-    campaign.given_ids = _activity_ids(item.get("given_ids", ()))
-    return campaign
+    board.last_span = None if last is None else _span_from(last)
+    board.closed_count = check_id(item["closed_count"], "closed_count")
+    board.given_ids = _activity_ids(item.get("given_ids", ()))
+    return board
 
 
 def _remembered_state(event_id: str, record: Remembered) -> list[object]:

@@ -1,18 +1,26 @@
-"""One leaderboard campaign's state: its schedule, brackets and the intervals so far.
+"""One board's state: its schedule, brackets and the intervals so far.
 
-Plain, inspectable structures; no locking and no clock (the service passes ``now``).
+A board is a named leaderboard of one org that may reset on a schedule; each interval is a
+fresh leaderboard, closed (and paid by its reward brackets) when it ends, or once its grace
+has passed. A Rehook campaign is a board with the ``incr`` operator: one implementation of
+intervals, closing, payouts and retention serves both.
+
+Plain, inspectable structures; no locking and no clock (the book passes ``now``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta
 from types import MappingProxyType
-from typing import Final
+from typing import Any, Final, Protocol
 
 from rankcore.campaigns.brackets import RewardTable
 from rankcore.campaigns.events import IntervalClosed, Payout
 from rankcore.campaigns.views import (
+    BoardInfo,
+    BoardInterval,
+    BoardStanding,
     CampaignEntry,
     CampaignInfo,
     IntervalInfo,
@@ -20,9 +28,10 @@ from rankcore.campaigns.views import (
 )
 from rankcore.ranking.leaderboard import Leaderboard
 from rankcore.ranking.policy import TiePolicy
-from rankcore.timeline.recurrence import Interval, Recurrence, Schedule
+from rankcore.ranking.standing import Standing
+from rankcore.timeline.recurrence import Interval, Recurrence
 
-__all__ = ["EVENT_ID_WINDOW", "Campaign", "IntervalState", "Remembered"]
+__all__ = ["EVENT_ID_WINDOW", "Board", "Campaign", "IntervalState", "Remembered", "Spans"]
 
 EVENT_ID_WINDOW: Final[Mapping[Recurrence, timedelta]] = MappingProxyType(
     {
@@ -37,27 +46,53 @@ is remembered at most, per recurrence.
 
 A recurring campaign's window is longer than any of its intervals (DST days included), so
 an award for the open interval is never too late; a ``campaign_duration`` campaign has one
-interval as long as the campaign, so its window (one day) is what bounds the memory.
+interval as long as the campaign, so its window (one day) is what bounds the memory. A board
+adds its grace to the window of its reset.
 """
 
 _COMPETITION = TiePolicy.COMPETITION
 _CHUNK = 256
 
 
-class IntervalState:
-    """One interval: its span, its leaderboard (created on the first award), whether it has
-    closed, its payouts once closed, and the event ids counted in it that are remembered
-    (an ordered set, kept in step with :attr:`Campaign.seen`)."""
+class Spans(Protocol):
+    """What a board needs of its schedule: the intervals in order and the one at a time."""
 
-    __slots__ = ("activity_id", "board", "closed", "event_ids", "payouts", "span")
+    @property
+    def start(self) -> datetime: ...
+
+    def first(self) -> Interval: ...
+
+    def after(self, interval: Interval) -> Interval | None: ...
+
+    def at(self, t: datetime) -> Interval | None: ...
+
+
+class IntervalState:
+    """One interval: its span, its leaderboard (created on the first submission), whether it
+    has closed, its payouts once closed, the event ids counted in it that are remembered (an
+    ordered set, kept in step with :attr:`Board.seen`) and, on boards other than campaigns,
+    each member's submission count and (on a board that needs joining) who joined."""
+
+    __slots__ = (
+        "activity_id",
+        "board",
+        "closed",
+        "event_ids",
+        "joined",
+        "payouts",
+        "span",
+        "submissions",
+    )
 
     def __init__(self, activity_id: str, span: Interval) -> None:
         self.activity_id = activity_id
         self.span = span
-        self.board: Leaderboard | None = None
+        self.board: Leaderboard[str] | None = None
         self.closed = False
         self.payouts: tuple[Payout, ...] = ()
         self.event_ids: dict[str, None] = {}
+        self.submissions: dict[str, int] = {}
+        self.joined: dict[str, None] = {}
 
     def __len__(self) -> int:
         return 0 if self.board is None else len(self.board)
@@ -82,52 +117,111 @@ class Remembered:
         self.at = at
 
 
-class Campaign:
-    """A campaign: settings (:class:`CampaignInfo`), its :class:`Schedule` and
-    :class:`RewardTable`, the retained intervals (oldest first) and the seen event ids."""
+class Board:
+    """A board: settings (:class:`BoardInfo`, and :class:`CampaignInfo` for a campaign), its
+    schedule and :class:`RewardTable`, the retained intervals (oldest first), the intervals
+    closed but still in their grace, and the seen event ids."""
 
     __slots__ = (
         "closed_count",
+        "ended",
         "given_ids",
-        "grace",
         "info",
         "intervals",
         "last_span",
+        "late",
         "open",
+        "previous",
         "schedule",
         "seen",
+        "settings",
         "table",
         "window",
     )
 
-    def __init__(self, info: CampaignInfo, schedule: Schedule, table: RewardTable) -> None:
+    def __init__(
+        self,
+        settings: BoardInfo,
+        schedule: Spans,
+        table: RewardTable,
+        window: timedelta,
+        info: CampaignInfo | None = None,
+    ) -> None:
+        self.settings = settings
         self.info = info
+        """A campaign's Rehook settings (``None`` for other boards)."""
         self.schedule = schedule
         self.table = table
         self.intervals: dict[str, IntervalState] = {}
-        """Retained intervals by activity id, in order; only the last may be open."""
+        """Retained intervals by activity id, in order; only the last ones may be open."""
         self.open: IntervalState | None = None
-        """The interval taking points now, if any."""
+        """The current interval (the one the clock is in), if any."""
+        self.late: list[IntervalState] = []
+        """Intervals that ended but still take submissions stamped before their end (grace),
+        in the order they ended."""
         self.last_span: Interval | None = None
         """The span of the latest interval opened (kept even if retention dropped it)."""
         self.seen: dict[str, Remembered] = {}
-        """Remembered event ids: those of the open interval and of the last closed one, if
-        retained (see :meth:`close_open`), and at most :attr:`window` behind the clock."""
-        self.window: timedelta = EVENT_ID_WINDOW[info.recurrence]
-        """How far behind the clock an award may be stamped (:data:`EVENT_ID_WINDOW`)."""
-        self.grace: IntervalState | None = None
+        """Remembered event ids: those of the open intervals and of the last closed one, if
+        retained (see :meth:`close`), and at most :attr:`window` behind the clock."""
+        self.window: timedelta = window
+        """How far behind the clock a submission may be stamped."""
+        self.previous: IntervalState | None = None
         """The last closed interval, whose event ids are remembered until the next closes."""
         self.closed_count = 0
+        self.ended = False
+        """Whether :meth:`end` closed the board before its schedule ran out."""
         self.given_ids: list[str] = []
         """Activity ids supplied at creation, still to hand out to the next intervals."""
+
+    @property
+    def key(self) -> tuple[int, str]:
+        """``(org, board id)``. O(1)."""
+        return self.settings.org, self.settings.id
+
+    @property
+    def campaign(self) -> bool:
+        """Whether the board was made by ``create_campaign``. O(1)."""
+        return self.info is not None
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     def next_span(self) -> Interval | None:
         """The span of the next interval to open, or ``None`` after the last. O(1)."""
+        if self.ended:
+            return None
         if self.last_span is None:
             return self.schedule.first()
         return self.schedule.after(self.last_span)
+
+    def next_moment(self) -> datetime | None:
+        """When :meth:`step` next has something to do, or ``None`` when never again. O(1)."""
+        moments: list[datetime] = []
+        if self.late:
+            moments.append(self.late[0].span.end + self.settings.grace)
+        if self.open is not None:
+            moments.append(self.open.span.end)
+        elif self.last_span is None and not self.ended:
+            moments.append(self.schedule.first().start)
+        return min(moments) if moments else None
+
+    def step(self, make_id: Callable[[Board], str]) -> IntervalClosed | None:
+        """Do the one thing due at :meth:`next_moment`: close the interval whose grace ran
+        out, or end the open interval (closing it, or putting it in grace) and open the next,
+        or open the first. Returns the closing, if one happened. O(log n + payouts)."""
+        grace = self.settings.grace
+        event: IntervalClosed | None = None
+        if self.late and (self.open is None or self.late[0].span.end + grace <= self.open.span.end):
+            return self.close(self.late.pop(0))
+        if self.open is not None:
+            state, self.open = self.open, None
+            if grace:
+                self.late.append(state)
+            else:
+                event = self.close(state)
+        if self.next_span() is not None:
+            self.open_next(make_id(self))
+        return event
 
     def open_next(self, activity_id: str) -> IntervalState:
         """Open the next interval under ``activity_id``. O(1)."""
@@ -139,40 +233,58 @@ class Campaign:
         self.last_span = span
         return state
 
-    def close_open(self) -> IntervalClosed:
-        """Close the open interval: freeze it, compute its payouts, apply retention.
+    def end(self, now: datetime) -> list[IntervalClosed]:
+        """Close the board at ``now``: every interval in grace, then the open one (cut short at
+        ``now``), paying each; no interval opens after. O(log n + payouts) per interval."""
+        self.ended = True
+        events: list[IntervalClosed] = []
+        while self.late:
+            events.append(self.close(self.late.pop(0)))
+        state, self.open = self.open, None
+        if state is not None:
+            span = state.span
+            if now < span.end:
+                state.span = Interval(span.sequence, span.start, max(now, span.start))
+            events.append(self.close(state))
+        return events
 
-        Event ids are remembered (a retry is a ``duplicate``) while their interval is open
-        and until the *next* interval closes, and never once their award time is more than
-        :attr:`window` behind the clock (the book forgets those); so memory holds at most two
-        intervals', and at most one window's, worth of ids. A forgotten event's retry with
-        its own time is refused (its interval is closed, or it is too late), so it is never
-        counted twice.
+    def close(self, state: IntervalState) -> IntervalClosed:
+        """Close interval ``state``: freeze it, compute its payouts, apply retention.
+
+        Event ids are remembered (a retry is a ``duplicate``) while their interval takes
+        submissions and until the *next* interval closes, and never once their time is more
+        than :attr:`window` behind the clock (the book forgets those); so memory holds at
+        most a few intervals', and at most one window's, worth of ids. A forgotten event's
+        retry with its own time is refused (its interval is closed, or it is too late), so
+        it is never counted twice.
         O(log n + k) for k participants rewarded (ties at the last rewarded rank included).
         """
-        state = self.open
-        assert state is not None
         state.closed = True
         state.payouts = self.payouts_of(state)
-        self.open = None
         self.closed_count += 1
-        info = self.info
+        settings = self.settings
+        kind = getattr(self.schedule, "kind", None)
+        final = self.next_span() is None and self.open is None and not self.late
+        if self.info is not None and not self.ended:
+            final = state.span.end == self.info.end
         event = IntervalClosed(
-            campaign_id=info.id,
-            org=info.org,
+            campaign_id=settings.id,
+            org=settings.org,
             activity_id=state.activity_id,
-            recurrence=info.recurrence,
+            recurrence=kind if isinstance(kind, Recurrence) else None,
             sequence=state.span.sequence,
             start=state.span.start,
             end=state.span.end,
             participants=len(state),
             payouts=state.payouts,
-            final=state.span.end == info.end,
+            final=final,
+            board_id=settings.id,
+            reset=settings.reset,
         )
-        if self.grace is not None:
-            self.forget(self.grace)
-        self.grace = state
-        retention = info.retention
+        if self.previous is not None:
+            self.forget(self.previous)
+        self.previous = state
+        retention = settings.retention
         if retention is not None:
             while len(self.intervals) > retention:
                 oldest = next(iter(self.intervals.values()))
@@ -181,6 +293,12 @@ class Campaign:
                 del self.intervals[oldest.activity_id]
                 self.forget(oldest)
         return event
+
+    def close_open(self) -> IntervalClosed:
+        """Close the open interval (a campaign's closing). O(log n + payouts)."""
+        state, self.open = self.open, None
+        assert state is not None
+        return self.close(state)
 
     def remember(self, event_id: str, record: Remembered) -> None:
         """Remember ``event_id`` (not remembered yet) as ``record``. O(1)."""
@@ -199,6 +317,30 @@ class Campaign:
         for event_id in state.event_ids:
             del seen[event_id]
         state.event_ids = {}
+
+    def taking(self, at: datetime) -> IntervalState | None:
+        """The interval that takes a submission stamped ``at``: the open one or one in its
+        grace whose span contains ``at``. O(intervals in grace)."""
+        state = self.open
+        if state is not None and state.span.start <= at < state.span.end:
+            return state
+        for late in self.late:
+            if late.span.start <= at < late.span.end:
+                return late
+        return None
+
+    def remove(self, member: str) -> bool:
+        """Take ``member`` off every interval that has not closed (its score, submissions
+        and join); returns whether it was in one. O(log n) per such interval."""
+        found = False
+        for state in (*self.late, *((self.open,) if self.open is not None else ())):
+            if state.board is not None and state.board.remove(member):
+                found = True
+            if member in state.submissions or member in state.joined:
+                found = True
+                state.submissions.pop(member, None)
+                state.joined.pop(member, None)
+        return found
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -231,11 +373,13 @@ class Campaign:
             offset += _CHUNK
 
     def interval_info(self, state: IntervalState) -> IntervalInfo:
-        """The public view of ``state``. O(1)."""
+        """The Rehook view of a campaign's interval ``state``. O(1)."""
+        info = self.info
+        assert info is not None
         return IntervalInfo(
-            campaign_id=self.info.id,
+            campaign_id=info.id,
             activity_id=state.activity_id,
-            recurrence=self.info.recurrence,
+            recurrence=info.recurrence,
             sequence=state.span.sequence,
             start=state.span.start,
             end=state.span.end,
@@ -244,13 +388,40 @@ class Campaign:
             participants=len(state),
         )
 
+    def board_interval(self, state: IntervalState) -> BoardInterval:
+        """The public view of interval ``state``. O(1)."""
+        return BoardInterval(
+            board_id=self.settings.id,
+            activity_id=state.activity_id,
+            sequence=state.span.sequence,
+            start=state.span.start,
+            end=state.span.end,
+            status=IntervalStatus.INACTIVE if state.closed else IntervalStatus.ACTIVE,
+            reward_given=state.closed,
+            participants=len(state),
+            joined=len(state.joined),
+        )
+
     def shown(self, activity_id: str | None) -> IntervalState | None:
-        """The interval named by ``activity_id``, or (``None``) the latest retained one. O(1)."""
+        """The interval named by ``activity_id``, or (``None``) the current one, else the
+        latest retained one. O(1)."""
         if activity_id is None:
             if self.open is not None:
                 return self.open
             return next(reversed(self.intervals.values()), None)
         return self.intervals.get(activity_id)
+
+    def standing(self, state: IntervalState, standing: Standing[Any]) -> BoardStanding:
+        """``standing`` with the member's submission count in ``state``. O(1)."""
+        return BoardStanding(
+            standing.member,
+            standing.score,
+            standing.rank,
+            standing.reached_at,
+            standing.subscore,
+            standing.meta,
+            state.submissions.get(standing.member, 0),
+        )
 
     def entries(self, state: IntervalState, offset: int, limit: int) -> tuple[CampaignEntry, ...]:
         """Entries ``[offset, offset + limit)`` of ``state`` in rank order. O(log n + limit)."""
@@ -283,3 +454,7 @@ class Campaign:
     def __iter__(self) -> Iterator[IntervalState]:
         """The retained intervals, oldest first."""
         return iter(self.intervals.values())
+
+
+Campaign = Board
+"""A campaign is a board (made by ``create_campaign``)."""

@@ -1,4 +1,8 @@
-"""What the campaigns domain refuses, with Rehook's error codes where Rehook has one.
+"""What the boards domain (campaigns and tournaments) refuses, with Rehook's error codes
+where Rehook has one.
+
+A submission for a time that no open interval of a board takes is refused with the same
+errors as a campaign award (:class:`AwardRefused` and its subclasses): a campaign is a board.
 
 Rehook reports errors as ``{"code", "key", "message", "details", "request_id"}``: every
 :class:`RehookError` carries ``code``, ``key`` and ``message`` as class attributes, and
@@ -17,10 +21,16 @@ __all__ = [
     "AwardOutsideCampaign",
     "AwardRefused",
     "AwardTooLate",
+    "BoardError",
+    "BoardExists",
+    "BoardFull",
+    "BoardNotFound",
     "CampaignExists",
     "CampaignNotFound",
+    "NotJoined",
     "RehookError",
     "SourceNotFound",
+    "SubmissionLimit",
 ]
 
 
@@ -91,3 +101,40 @@ class AwardTooLate(AwardRefused):
     """``at`` lies further behind the engine's time than the campaign's event-id window
     (see :meth:`~rankcore.Engine.award`): an event that late could be a retry whose id was
     already forgotten, so it is refused rather than risk counting it twice."""
+
+
+class BoardError(InvalidArgument):
+    """A board refused a submission or a join; nothing was changed."""
+
+    def __init__(self, detail: str, *, board_id: str, member: str) -> None:
+        super().__init__(detail)
+        self.board_id = board_id
+        self.member = member
+
+
+class BoardFull(BoardError):
+    """The interval already has as many entrants as the board's ``capacity``."""
+
+
+class NotJoined(BoardError):
+    """The board needs members to :meth:`~rankcore.Engine.join` before they submit."""
+
+
+class SubmissionLimit(BoardError):
+    """The member has used the board's ``max_submissions`` in this interval."""
+
+
+class BoardNotFound(RankcoreError, KeyError):
+    """The org has no board with this id."""
+
+    def __init__(self, org: int, board_id: object) -> None:
+        super().__init__(board_id)
+        self.org = org
+        self.board_id = board_id
+
+    def __str__(self) -> str:
+        return f"org {self.org} has no board {self.board_id!r}"
+
+
+class BoardExists(CampaignExists):
+    """The org already has a board (or a campaign) with the requested id."""

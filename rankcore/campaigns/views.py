@@ -1,31 +1,39 @@
-"""Immutable answers to campaign queries, shaped for the Rehook leaderboard response.
+"""Immutable answers to board and campaign queries.
 
-The request router turns these into Rehook's JSON; nothing here builds JSON.
+The campaign views are shaped for the Rehook leaderboard response (the request router turns
+them into Rehook's JSON; nothing here builds JSON); the board views serve every board.
 """
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 import attrs
 
 from rankcore.campaigns.brackets import Bracket
+from rankcore.errors import RankcoreError
 from rankcore.ranking.policy import Order, TiePolicy
 from rankcore.ranking.standing import Score, Standing
 from rankcore.timeline.recurrence import Recurrence
+from rankcore.validate import Choice
 
 __all__ = [
     "DISPLAY_END_OFFSET",
     "PAGE_SIZE",
     "AwardResult",
+    "BoardInfo",
+    "BoardInterval",
+    "BoardStanding",
     "CampaignEntry",
     "CampaignInfo",
     "CampaignLeaderboard",
     "IntervalInfo",
     "IntervalStatus",
+    "Operator",
+    "SubmitResult",
 ]
 
 PAGE_SIZE: Final = 20
@@ -137,4 +145,83 @@ class AwardResult:
     activity_id: str | None
     sequence: int | None
     duplicate: bool
-    standing: Standing | None
+    standing: Standing[Any] | None
+
+
+class Operator(Choice):
+    """How a board combines a member's submissions in one interval."""
+
+    BEST = "best"
+    """Keep the better of the old and the new score (under the board's order)."""
+    SET = "set"
+    """The new score replaces the old one."""
+    INCR = "incr"
+    """The new score is added to the old one (a campaign's points)."""
+
+
+@attrs.frozen(slots=True)
+class BoardInfo:
+    """A board's settings (see :meth:`~rankcore.Engine.create_board`).
+
+    ``reset`` is the text of the board's reset schedule (``None``: one interval from
+    ``start`` to ``end``; ``end`` ``None``: open-ended). ``campaign`` is true for a board
+    made by :meth:`~rankcore.Engine.create_campaign`.
+    """
+
+    id: str
+    org: int
+    order: Order
+    ties: TiePolicy
+    subscore: Order | None
+    operator: Operator
+    reset: str | None
+    start: datetime
+    end: datetime | None
+    zone: ZoneInfo
+    brackets: tuple[Bracket, ...]
+    join_required: bool
+    capacity: int | None
+    max_submissions: int | None
+    grace: timedelta
+    retention: int | None
+    campaign: bool
+
+
+@attrs.frozen(slots=True)
+class BoardInterval:
+    """One interval of a board: ``[start, end)``, ``sequence`` from 1, ``status`` (active
+    while it takes submissions, its grace included), ``participants`` (members with a score)
+    and ``joined`` (members who joined it, on a board that needs joining)."""
+
+    board_id: str
+    activity_id: str
+    sequence: int
+    start: datetime
+    end: datetime
+    status: IntervalStatus
+    reward_given: bool
+    participants: int
+    joined: int
+
+
+@attrs.frozen(slots=True)
+class BoardStanding(Standing[str]):
+    """A member's standing on a board: a :class:`~rankcore.Standing` with ``submissions``,
+    the number of submissions the member made in the interval."""
+
+    submissions: int = 0
+
+
+@attrs.frozen(slots=True)
+class SubmitResult:
+    """The outcome of :meth:`~rankcore.Engine.submit_many`: ``standings`` by position (the
+    member's standing after its entry, ``None`` where the entry was refused) and
+    ``refusals``, the ``(position, error)`` of every refused entry, in order."""
+
+    standings: tuple[Standing[str] | None, ...]
+    refusals: tuple[tuple[int, RankcoreError], ...]
+
+    @property
+    def applied(self) -> int:
+        """How many entries were applied (duplicates included). O(1)."""
+        return len(self.standings) - len(self.refusals)

@@ -7,6 +7,7 @@ Capillary's leaderboard; a field that was never captured is ``None`` here and is
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any, Final
@@ -155,6 +156,12 @@ class Customers:
             if profile is not None:
                 return Customer(org, customer_id, profile)
         return None
+
+    def listed(self, org: int, offset: int, limit: int) -> list[Customer]:
+        """``limit`` customers of ``org`` from ``offset``, in registration order.
+        O(offset + limit)."""
+        rows = itertools.islice(self._by_org.get(org, {}).items(), offset, offset + limit)
+        return [Customer(org, customer_id, profile) for customer_id, profile in rows]
 
     def count(self, org: int) -> int:
         """How many customers ``org`` has. O(1)."""

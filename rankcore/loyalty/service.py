@@ -13,10 +13,12 @@ question of scope alone.
 from __future__ import annotations
 
 import heapq
-from datetime import datetime
-from typing import Any
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
+from typing import Any, Final, cast
+from zoneinfo import ZoneInfo
 
-from rankcore.errors import EventIdConflict, InvalidArgument, InvalidArgumentType
+from rankcore.errors import EventIdConflict, InvalidArgument, InvalidArgumentType, RankcoreError
 from rankcore.ids import IdGenerator
 from rankcore.loyalty.badges import BadgeGroup, BadgeGroups
 from rankcore.loyalty.customers import Customer, CustomerProfile, Customers
@@ -52,14 +54,18 @@ from rankcore.loyalty.views import (
     StreakProgress,
     TargetLeaderboard,
     TargetUpdate,
+    UserRanking,
 )
 from rankcore.persistence.codec import decode_time, encode_time
-from rankcore.ranking.keys import check_score
+from rankcore.ranking.keys import MAX_INT_SCORE, check_score
+from rankcore.ranking.leaderboard import Leaderboard
 from rankcore.ranking.policy import Order, TiePolicy
 from rankcore.ranking.standing import Score
 from rankcore.tenancy import Tenants
-from rankcore.timeline.clock import require_aware
+from rankcore.timeline.clock import EARLIEST, LATEST, require_aware
 from rankcore.validate import (
+    MAX_ID,
+    MAX_KEY_LENGTH,
     check_event_id,
     check_id,
     check_text,
@@ -85,6 +91,49 @@ class _Seen:
         self.forget_at = forget_at
         self.fingerprint = fingerprint
         self.at = at
+
+
+class _Unhashed(_Seen):
+    """A remembered event id whose fingerprint is computed the first time it is read (by a
+    retry or a snapshot): most ids are never read again, and the digest is a hash, so a
+    batch leaves it for later. Reads as a :class:`_Seen` with the same fingerprint."""
+
+    __slots__ = ("_parts",)
+
+    def __init__(self, forget_at: datetime, parts: tuple[int, str, Score], at: datetime) -> None:
+        self.forget_at = forget_at
+        self.at = at
+        self._parts: tuple[int, str, Score] | None = parts
+
+    @property
+    def fingerprint(self) -> int | None:
+        parts = self._parts
+        if parts is not None:
+            self.fingerprint = fingerprint(*parts)
+        digest: int | None = _FINGERPRINT_SLOT.__get__(self, _Seen)
+        return digest
+
+    @fingerprint.setter
+    def fingerprint(self, value: int | None) -> None:
+        _FINGERPRINT_SLOT.__set__(self, value)
+        self._parts = None
+
+
+_FINGERPRINT_SLOT: Final[Any] = _Seen.__dict__["fingerprint"]
+
+
+class _Deferred:
+    """Stands in for a period board's :class:`~rankcore.Leaderboard` while a batch runs:
+    keeps its writes, in order, for one :meth:`~rankcore.Leaderboard.load` at the end."""
+
+    __slots__ = ("writes",)
+
+    def __init__(self) -> None:
+        self.writes: list[tuple[int, Score, datetime | None]] = []
+
+    def set(self, member: int, score: Score, at: datetime | None = None) -> None:
+        """Keep one write. O(1)."""
+        self.writes.append((member, score, at))
 
 
 class _Group:
@@ -138,6 +187,12 @@ class LoyaltyService:
         orgs = resolve_scope(self._tenants, scope)
         return self._customers.find(orgs, check_id(customer_id, "customer_id"))
 
+    def customers(self, scope: ScopeArg, offset: int, limit: int) -> list[Customer]:
+        """A page of the scope's org's customers in registration order (``OTHER`` must name
+        one org; ``ALL`` is refused). O(offset + limit)."""
+        org = resolve_one(self._tenants, scope)
+        return self._customers.listed(org, check_id(offset, "offset"), check_id(limit, "limit"))
+
     # -- target groups, periods, targets ----------------------------------------------------
 
     def create_target_group(
@@ -168,6 +223,13 @@ class LoyaltyService:
         orgs = resolve_scope(self._tenants, scope)
         group = self._groups.get(check_id(group_id, "group_id"))
         return group.info if group is not None and group.info.org in orgs else None
+
+    def target_groups(self, scope: ScopeArg) -> list[TargetGroup]:
+        """The target groups in the scope (active or not), by id. O(g log g) for the g
+        groups of the service."""
+        orgs = resolve_scope(self._tenants, scope)
+        found = [group.info for group in self._groups.values() if group.info.org in orgs]
+        return sorted(found, key=lambda info: info.id)
 
     def add_period(
         self,
@@ -346,6 +408,114 @@ class LoyaltyService:
             self._due_seq += 1
             heapq.heappush(self._forget, (forget_at, self._due_seq, org, key))
         return ActivityResult(False, tuple(updates)), events
+
+    def record_activities(
+        self,
+        scope: ScopeArg,
+        activities: Sequence[Sequence[Any]],
+        now: datetime,
+    ) -> tuple[
+        tuple[ActivityResult | None, ...], tuple[tuple[int, RankcoreError], ...], list[object]
+    ]:
+        """Count a batch of activities ``(customer, metric, value, at, event_id)`` of the
+        scope's org, in order, each exactly as :meth:`record_activity` would count it after
+        the ones before it.
+
+        Every activity's shape (types and bounds of each field) is checked first: one that
+        is malformed raises :class:`~rankcore.InvalidArgument` (or
+        :class:`~rankcore.InvalidArgumentType`) naming its position, and nothing changes.
+        An activity the domain refuses (unknown customer, closed period, a time after
+        ``now``, a reused event id, a total that cannot be ranked) changes nothing and is
+        reported by position; the others are applied. Returns the results (``None`` for a
+        refused activity), the refusals and the events. O(b t log n) for b activities and
+        t targets on their metrics.
+        """
+        org = resolve_one(self._tenants, scope)
+        checked = _check_batch(activities)
+        customers = self._customers.profile
+        seen = self._event_ids.get(org)
+        by_metric = self._by_metric
+        routes: dict[str, list[tuple[_Group, Tracker]]] = {}  # metric -> its targets
+        keeps: dict[int, datetime] = {}  # id(period) -> when its event ids are forgotten
+        results: list[ActivityResult | None] = []
+        refusals: list[tuple[int, RankcoreError]] = []
+        events: list[object] = []
+        # Board writes wait for the end of the batch: one Leaderboard.load per board applies
+        # them in order (equal to setting each in turn) at the cost of one sort.
+        deferred: dict[int, tuple[PeriodBoard, Leaderboard[Any], _Deferred]] = {}
+        try:
+            for position, (customer, metric, value, given, key) in enumerate(checked):
+                at = now if given is None else given
+                try:
+                    if at > now:
+                        raise InvalidArgument(
+                            f"at ({at.isoformat()}) is later than the engine's time"
+                            f" ({now.isoformat()})"
+                        )
+                    if customers(org, customer) is None:
+                        raise CustomerNotFound(f"customer {customer} does not exist in org {org}")
+                    if key is not None:
+                        earlier = None if seen is None else seen.get(key)
+                        if earlier is not None:
+                            digest = fingerprint(customer, metric, value)
+                            if same_event(earlier.fingerprint, earlier.at, digest, given):
+                                results.append(_DUPLICATE)
+                                continue
+                            raise EventIdConflict(
+                                f"event_id {key!r} was already counted for another activity"
+                                " (customer, metric, value or at differ); an event id names one"
+                                " event"
+                            )
+                    plan: list[tuple[Tracker, Period, Score]] = []
+                    forget_at: datetime | None = None
+                    route = routes.get(metric)
+                    if route is None:
+                        route = routes[metric] = by_metric.get((org, metric), [])
+                    for group, tracker in route:
+                        if not group.info.active:
+                            continue
+                        period = group.calendar.at(at)
+                        if period is None:
+                            continue
+                        if now >= period.end:
+                            raise PeriodClosed(
+                                f"at ({at.isoformat()}) falls in period {period.id} of target"
+                                f" group {group.info.id}, which closed at {period.end.isoformat()}"
+                            )
+                        if key is not None:
+                            keep = keeps.get(id(period))
+                            if keep is None:
+                                keep = keeps[id(period)] = period.end + (period.end - period.start)
+                            if forget_at is None or keep > forget_at:
+                                forget_at = keep
+                        total = tracker.prepare(customer, period.id, value)
+                        if total is not None:
+                            plan.append((tracker, period, total))
+                except RankcoreError as exc:
+                    results.append(None)
+                    refusals.append((position, exc))
+                    continue
+                done: list[TargetUpdate] = []
+                for tracker, period, total in plan:
+                    board = tracker.board(period.id)
+                    if board is not None and id(board) not in deferred:
+                        recorder = _Deferred()
+                        deferred[id(board)] = (board, board.board, recorder)
+                        board.board = cast(Leaderboard[Any], recorder)
+                    done.append(tracker.record(customer, period, total, at, now, events))
+                updates = tuple(done)
+                if key is not None and forget_at is not None:
+                    if seen is None:
+                        seen = self._event_ids[org] = {}
+                    seen[key] = _Unhashed(forget_at, (customer, metric, value), at)
+                    self._due_seq += 1
+                    heapq.heappush(self._forget, (forget_at, self._due_seq, org, key))
+                results.append(ActivityResult(False, updates))
+        finally:
+            for board, real, recorder in deferred.values():
+                board.board = real
+                real.load(recorder.writes)
+        return tuple(results), tuple(refusals), events
 
     # -- enrollment -------------------------------------------------------------------------
 
@@ -565,6 +735,79 @@ class LoyaltyService:
             rankings=tuple(rankings),
         )
 
+    def user_rankings(
+        self,
+        scope: ScopeArg,
+        customer_id: int,
+        wanted: list[tuple[int | None, int, int, int | None]] | None,
+        *,
+        limit: int,
+        now: datetime,
+    ) -> list[UserRanking]:
+        """A customer's places on target leaderboards: on each ``(org or None, group id,
+        target id, period id or None)`` of ``wanted``, checked as :meth:`target_leaderboard`
+        checks (an org that is not the group's is "not found"); or, ``wanted`` being
+        ``None``, on every leaderboard-enabled target of every active, leaderboard-enabled
+        group in scope, in the group's current period (by group id, then target creation),
+        at most ``limit`` of them. Boards the customer is not on are left out.
+        Raises :class:`CustomerNotFound` (310011) for a customer not in scope.
+        O(w log n) for w boards looked at.
+        """
+        customer = check_id(customer_id, "customer_id")
+        orgs = resolve_scope(self._tenants, scope)
+        if self._customers.find(orgs, customer) is None:
+            raise CustomerNotFound(f"customer {customer} does not exist in scope")
+        boards: list[tuple[_Group, Tracker, Period]] = []
+        if wanted is None:
+            for group in sorted(self._groups.values(), key=lambda g: g.info.id):
+                info = group.info
+                if info.org not in orgs or not info.active or not info.leaderboard:
+                    continue
+                if not self._leaderboards(info.org):
+                    continue
+                period = group.calendar.at(now)
+                if period is None:
+                    continue
+                for tracker in group.trackers.values():
+                    if tracker.target.leaderboard:
+                        boards.append((group, tracker, period))
+        else:
+            for org_id, group_id, target_id, period_id in wanted:
+                board = self.target_leaderboard(
+                    scope, group_id, target_id, period_id=period_id, offset=0, limit=0, now=now
+                )
+                if org_id is not None and org_id != board.org:
+                    raise TargetGroupNotFound(f"target group {group_id} is not org {org_id}'s")
+                group = self._groups[group_id]
+                boards.append((group, group.trackers[target_id], board.period))
+        found: list[UserRanking] = []
+        for group, tracker, period in boards:
+            if len(found) >= limit:
+                break
+            period_board = tracker.board(period.id)
+            standing = None if period_board is None else period_board.board.get(customer)
+            if period_board is None or standing is None:
+                continue
+            owner = self._tenants.get(group.info.org)
+            assert owner is not None
+            zone = owner.zone
+            reached = standing.reached_at
+            found.append(
+                UserRanking(
+                    org=group.info.org,
+                    target_group_id=group.info.id,
+                    target_group_name=group.info.name,
+                    period=period,
+                    target_id=tracker.target.id,
+                    target_name=tracker.target.name,
+                    rank=standing.rank,
+                    achieved_value=standing.score,
+                    last_activity_at=None if reached is None else reached.astimezone(zone),
+                    changed_at=period_board.changed_at,
+                )
+            )
+        return found
+
     def _leaderboards(self, org_id: int) -> bool:
         org = self._tenants.get(org_id)
         return org is not None and org.leaderboards
@@ -581,6 +824,12 @@ class LoyaltyService:
     def badge_groups(self, scope: ScopeArg) -> list[BadgeGroup]:
         """The badge groups in scope, by rank (then org id, then creation). O(g log g)."""
         return self._badges.listed(resolve_scope(self._tenants, scope))
+
+    def badge_group(self, scope: ScopeArg, group_id: str) -> BadgeGroup | None:
+        """The badge group with this id in the scope, or ``None``. O(g)."""
+        if not isinstance(group_id, str):
+            raise InvalidArgumentType(f"group_id must be a str, not {type(group_id).__name__}")
+        return self._badges.get(sorted(resolve_scope(self._tenants, scope)), group_id)
 
     # -- time -------------------------------------------------------------------------------
 
@@ -764,3 +1013,68 @@ def _seen_from(row: list[Any]) -> tuple[str, _Seen]:
     digest, at = payload if payload else (None, None)
     when = None if at is None else decode_time(at)
     return check_event_id(event_id), _Seen(decode_time(forget_at), saved_fingerprint(digest), when)
+
+
+_DUPLICATE: Final = ActivityResult(True)
+_ZONES: Final = (ZoneInfo, timezone)  # tzinfo types that always give an offset
+_INNER_EARLIEST: Final = EARLIEST + timedelta(days=2)
+_INNER_LATEST: Final = LATEST - timedelta(days=2)
+_CHECKED_METRICS: Final[dict[str, str]] = {}  # metric names already checked, by themselves
+
+
+def _check_batch(
+    activities: Sequence[Sequence[Any]],
+) -> list[tuple[int, str, Score, datetime | None, str | None]]:
+    """Each activity of a batch with its fields checked as :meth:`LoyaltyService.
+    record_activity` checks them (an int event id as its text), or raise naming the first
+    malformed one's position and field. Common values take a fast path. O(batch)."""
+    checked: list[tuple[int, str, Score, datetime | None, str | None]] = []
+    append, metrics = checked.append, _CHECKED_METRICS
+    inside: tuple[object, datetime, datetime] = (None, EARLIEST, LATEST)  # zone, bounds in it
+    for position, item in enumerate(activities):
+        if type(item) is not tuple or len(item) != 5:
+            raise InvalidArgumentType(
+                f"activities[{position}] must be a (customer, metric, value, at, event_id)"
+                f" tuple, not {type(item).__name__}"
+            )
+        customer, metric, value, at, event_id = item
+        if type(customer) is not int or not 0 <= customer <= MAX_ID:
+            customer = check_id(customer, f"activities[{position}].customer")
+        name = metrics.get(metric) if type(metric) is str else None
+        if name is None:
+            name = check_text(
+                metric, f"activities[{position}].metric", max_length=MAX_KEY_LENGTH, blank=False
+            )
+            if len(metrics) < 1024:
+                metrics[name] = name
+        if type(value) is not int or not -MAX_INT_SCORE <= value <= MAX_INT_SCORE:
+            value = check_score(value, f"activities[{position}].value")
+        if at is not None:
+            zone = at.tzinfo if type(at) is datetime else None
+            if zone is not inside[0] and type(zone) in _ZONES:
+                inside = (zone, _INNER_EARLIEST.astimezone(zone), _INNER_LATEST.astimezone(zone))
+            # Times in one zone compare without reading its offsets (several us a reading);
+            # a time well inside the bounds in wall-clock terms is inside them as an instant.
+            if zone is None or zone is not inside[0] or not inside[1] < at < inside[2]:
+                try:
+                    aware = type(at) is datetime and EARLIEST <= at < LATEST
+                except TypeError:  # a naive time cannot be compared with an aware one
+                    aware = False
+                if not aware:
+                    at = require_aware(at, f"activities[{position}].at")
+        key: str | None
+        if event_id is None:
+            key = None
+        elif type(event_id) is int and -MAX_ID - 1 <= event_id <= MAX_ID:
+            key = str(event_id)
+        elif (
+            type(event_id) is str
+            and len(event_id) <= MAX_KEY_LENGTH
+            and event_id.isascii()
+            and event_id.strip()
+        ):
+            key = event_id
+        else:
+            key = check_event_id(event_id, f"activities[{position}].event_id")
+        append((customer, name, value, at, key))
+    return checked

@@ -24,6 +24,7 @@ __all__ = [
     "StreakProgress",
     "TargetLeaderboard",
     "TargetUpdate",
+    "UserRanking",
 ]
 
 
@@ -147,3 +148,23 @@ class TargetLeaderboard:
     total: int
     last_sync_time: datetime
     rankings: tuple[RankingEntry, ...]
+
+
+@attrs.frozen
+class UserRanking:
+    """A customer's place on one (target, period) leaderboard, for the user-ranks read.
+
+    ``last_activity_at`` is in the owning org's zone (``None``: enrolled without activity);
+    ``changed_at`` is when that board last changed.
+    """
+
+    org: int
+    target_group_id: int
+    target_group_name: str
+    period: Period
+    target_id: int
+    target_name: str
+    rank: int
+    achieved_value: Score
+    last_activity_at: datetime | None
+    changed_at: datetime | None

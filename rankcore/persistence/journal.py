@@ -101,7 +101,8 @@ class RecoveryReport:
     corrupted tail that was dropped (0 and ``None`` if the journal was clean), or a journal
     that fell behind its snapshot and was started afresh. ``events`` holds the events the
     replay caused, only when the engine was opened with ``replay_events=True`` (by default
-    replay publishes nothing and keeps nothing).
+    replay publishes nothing and keeps nothing). ``mutations`` counts what the replayed
+    records held: one per record, except a batch record, which counts its activities.
     """
 
     snapshot: bool
@@ -109,6 +110,7 @@ class RecoveryReport:
     dropped_bytes: int = 0
     problem: str | None = None
     events: tuple[object, ...] = ()
+    mutations: int = 0
 
 
 class JournalScan:

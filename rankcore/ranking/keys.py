@@ -21,12 +21,24 @@ packed into a single integer, compared by one C call::
 Every part but ``rank_part`` is non-negative and bounded, so ``key >> LOW_BITS`` recovers
 ``rank_part`` and all keys of one score lie in ``[rank_part << LOW_BITS,
 (rank_part + 1) << LOW_BITS)``: counting better scores is one bisection.
+
+A board with a second sort key (a subscore) ranks by the pair. Its "tie part" replaces the
+rank part above ``LOW_BITS``, and everything below keeps its place::
+
+    tie_part = rank_part(score) << SUB_BITS | (rank_part(subscore) + 2**63)
+    key = tie_part << LOW_BITS | time_part << (SEQ_BITS + 1) | (seq << 1 | sub_is_int) << 1 | is_int
+
+The subscore's part is made non-negative, so ``key >> (LOW_BITS + SUB_BITS)`` is still the
+score's rank part (ranges by score stay bisections) and ``key >> LOW_BITS`` the pair's.
+The subscore's type bit takes the lowest bit of the sequence field: sequences are unique, so
+it never affects the order, and such a board has 2**47 writes instead of 2**48.
 """
 
 from __future__ import annotations
 
 import math
 import struct
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
@@ -39,11 +51,14 @@ __all__ = [
     "MAX_INT_SCORE",
     "NO_TIME",
     "SEQ_BITS",
+    "SUB_BITS",
     "check_score",
     "decode_entries",
     "decode_score",
+    "decode_subscore",
     "decode_time",
     "encode_time",
+    "field_decoders",
     "rank_part",
 ]
 
@@ -56,18 +71,26 @@ NO_TIME: Final = (1 << TIME_BITS) - 1
 MAX_INT_SCORE: Final = 1 << 53
 """Integer scores must satisfy ``abs(score) <= MAX_INT_SCORE`` to be ranked exactly."""
 
+SUB_BITS: Final = 64
+"""Bits of a subscore's part in the tie part of a board with a subscore."""
+SUB_OFFSET: Final = 1 << 63
+SUB_MASK: Final = (1 << SUB_BITS) - 1
+
 _SEQ_SHIFT: Final = 1
 _TIME_SHIFT: Final = SEQ_BITS + 1
 _SEQ_MASK: Final = (1 << SEQ_BITS) - 1
 _TIME_MASK: Final = (1 << TIME_BITS) - 1
-_FLIP: Final = (1 << 63) - 1
+FLIP: Final = (1 << 63) - 1
+"""XOR of a negative IEEE-754 bit pattern's low 63 bits, so that the patterns order like
+their values (and back: it is its own inverse)."""
+_FLIP: Final = FLIP
 _EPOCH: Final = datetime(1, 1, 1, tzinfo=UTC)
 _MICROSECOND: Final = timedelta(microseconds=1)
 
-_pack_double = struct.Struct("<d").pack
-_unpack_double = struct.Struct("<d").unpack
-_pack_int64 = struct.Struct("<q").pack
-_unpack_int64 = struct.Struct("<q").unpack
+pack_double = _pack_double = struct.Struct("<d").pack
+unpack_double = _unpack_double = struct.Struct("<d").unpack
+pack_int64 = _pack_int64 = struct.Struct("<q").pack
+unpack_int64 = _unpack_int64 = struct.Struct("<q").unpack
 
 
 def check_score(score: object, name: str = "score") -> Score:
@@ -106,15 +129,35 @@ def bound_part(bound: object, name: str, descending: bool) -> int:
     return rank_part(check_score(bound, name), descending)
 
 
-def decode_score(key: int, descending: bool) -> Score:
-    """The score packed into ``key``, as the ``int`` or ``float`` it was written as."""
-    bits = key >> LOW_BITS
+def decode_score(key: int, descending: bool, shift: int = LOW_BITS) -> Score:
+    """The score packed into ``key``, as the ``int`` or ``float`` it was written as.
+
+    ``shift`` is where the score's rank part starts: ``LOW_BITS``, or ``LOW_BITS + SUB_BITS``
+    on a board with a subscore. O(1).
+    """
+    bits = key >> shift
     if descending:
         bits = -bits
     if bits < 0:
         bits ^= _FLIP
     value: float = _unpack_double(_pack_int64(bits))[0]
     return int(value) if key & 1 else value
+
+
+def sub_part(subscore: Score, descending: bool) -> int:
+    """The non-negative part of a checked subscore in a tie part (see the module text)."""
+    return rank_part(subscore, descending) + SUB_OFFSET
+
+
+def decode_subscore(key: int, descending: bool) -> Score:
+    """The subscore packed into a key of a board with a subscore, with its type. O(1)."""
+    bits = ((key >> LOW_BITS) & SUB_MASK) - SUB_OFFSET
+    if descending:
+        bits = -bits
+    if bits < 0:
+        bits ^= _FLIP
+    value: float = _unpack_double(_pack_int64(bits))[0]
+    return int(value) if key & 2 else value
 
 
 def encode_time(at: object, name: str = "at") -> int:
@@ -137,14 +180,16 @@ def decode_time(key: int) -> datetime | None:
     return None if micros == NO_TIME else _EPOCH + timedelta(0, 0, micros)
 
 
-def decode_entries(keys: list[int], descending: bool) -> list[tuple[Score, datetime | None]]:
+def decode_entries(
+    keys: list[int], descending: bool, shift: int = LOW_BITS
+) -> list[tuple[Score, datetime | None]]:
     """``(score, reached_at)`` of each key: :func:`decode_score` and :func:`decode_time` for
     a whole page, without a function call per key (listings are hot paths too)."""
     entries: list[tuple[Score, datetime | None]] = []
     append = entries.append
     sign = -1 if descending else 1
     for key in keys:
-        bits = sign * (key >> LOW_BITS)
+        bits = sign * (key >> shift)
         if bits < 0:
             bits ^= _FLIP
         value: float = _unpack_double(_pack_int64(bits))[0]
@@ -156,6 +201,41 @@ def decode_entries(keys: list[int], descending: bool) -> list[tuple[Score, datet
             )
         )
     return entries
+
+
+def field_decoders(
+    descending: bool, shift: int, sub: bool | None, index: int
+) -> tuple[
+    Callable[[Sequence[int]], Score],
+    Callable[[Sequence[int]], datetime | None],
+    Callable[[Sequence[int]], Score | None],
+]:
+    """``(score, reached_at, subscore)`` decoders of the key at ``row[index]``, for one kind
+    of board: :func:`decode_score`, :func:`decode_time` and :func:`decode_subscore` as one
+    function each, specialised to the board's orders, taking the row that holds the key
+    (a standing's fields are these functions, so that reading one is one call). O(1) each.
+    """
+    sign = -1 if descending else 1
+
+    def score(row: Sequence[int]) -> Score:
+        key = row[index]
+        bits = sign * (key >> shift)
+        if bits < 0:
+            bits ^= _FLIP
+        value: float = _unpack_double(_pack_int64(bits))[0]
+        return int(value) if key & 1 else value
+
+    def reached_at(row: Sequence[int]) -> datetime | None:
+        micros = (row[index] >> _TIME_SHIFT) & _TIME_MASK
+        return None if micros == NO_TIME else _EPOCH + timedelta(0, 0, micros)
+
+    def no_subscore(row: Sequence[int]) -> Score | None:
+        return None
+
+    def subscore(row: Sequence[int]) -> Score | None:
+        return decode_subscore(row[index], bool(sub))
+
+    return score, reached_at, no_subscore if sub is None else subscore
 
 
 def decode_seq(key: int) -> int:

@@ -1,4 +1,4 @@
-"""The sorted list of a board's keys, with one operation SortedList lacks: ``move``.
+"""The sorted list of a board's keys, with operations SortedList lacks: ``move``, ``slice``.
 
 Changing a member's score removes its old key and inserts a new one. Done as
 ``remove`` + ``add`` on a :class:`~sortedcontainers.SortedList`, that is two descents, two
@@ -6,6 +6,8 @@ updates of the positional index and, for the rank, a third descent. Most score c
 small, so the new key usually belongs in the same sublist as the old one: then ``move``
 replaces it in place with one descent, leaves every sublist's length (and so the positional
 index) untouched, and counts the keys below the rank bound in the sublist it already holds.
+``slice`` copies a run of keys straight out of the sublist that holds them (one C-level list
+slice) where ``islice`` would chain iterators over the sublists.
 
 This relies on SortedList's documented layout (``_lists``, ``_maxes``, ``_loc``,
 ``_delete``), stable since sortedcontainers 2.0.
@@ -44,3 +46,37 @@ class SortedKeys(SortedList):  # type: ignore[misc]  # sortedcontainers is untyp
             self._delete(pos, bisect_left(sub, old))
             self.add(new)
         return int(self.bisect_left(bound))
+
+    def window(self, key: int, before: int, after: int) -> tuple[int, list[int], int | None]:
+        """The index of ``key`` (which must be present) less up to ``before``, the keys from
+        there to ``after`` past ``key``, and the key just before them when it came for free
+        (else ``None``). O(log n + k); one bisection of the index when the window lies in
+        the sublist of ``key``."""
+        lists = self._lists
+        pos = bisect_left(self._maxes, key)
+        sub = lists[pos]
+        idx = bisect_left(sub, key)
+        index = int(self._loc(pos, idx)) if pos else idx
+        start = max(0, index - before)
+        if idx >= before and idx + after < len(sub):
+            keys: list[int] = sub[idx - before : idx + after + 1]
+            previous: int | None = sub[idx - before - 1] if idx > before else None
+            return start, keys, previous
+        return start, self.slice(start, index + after + 1), None
+
+    def slice(self, start: int, stop: int) -> list[int]:
+        """The keys at indexes ``[start, stop)`` (clipped to the list), as a new list.
+        O(log n + k) for k keys; one list slice when they lie in one sublist."""
+        lists = self._lists
+        keys: list[int]
+        if start == 0:
+            if lists and stop <= len(lists[0]):
+                keys = lists[0][:stop]
+                return keys
+        elif start < self._len:
+            pos, idx = self._pos(start)
+            sub = lists[pos]
+            if idx + stop - start <= len(sub):
+                keys = sub[idx : idx + stop - start]
+                return keys
+        return list(self.islice(start, stop))

@@ -26,6 +26,7 @@ from typing import Any, Final, NoReturn, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from rankcore.campaigns.brackets import Bracket
+from rankcore.campaigns.views import Operator
 from rankcore.errors import InvalidArgument, RankcoreError
 from rankcore.loyalty.customers import PROFILE_FIELDS
 from rankcore.loyalty.targets import EnrollmentMode, TargetType
@@ -36,28 +37,32 @@ from rankcore.scenario.model import (
     FORMAT,
     Action,
     Activity,
+    BoardSpec,
     Call,
     CampaignSpec,
     CustomerSpec,
+    Join,
     OrgSpec,
     PeriodSpec,
     Points,
     Scenario,
     ScenarioError,
     Step,
+    Submit,
     TargetGroupSpec,
     TargetSpec,
     Tick,
 )
 from rankcore.timeline.clock import EARLIEST, LATEST
 from rankcore.timeline.recurrence import Recurrence, Schedule
+from rankcore.timeline.reset import Reset
 from rankcore.validate import parse_enum
 
 __all__ = ["EARLIEST", "LATEST", "MAX_DEPTH", "MAX_INT", "load", "loads", "parse"]
 
 _T = TypeVar("_T")
 _MISSING: Any = object()
-_STEP_KINDS = ("activity", "points", "tick", "request")
+_STEP_KINDS = ("activity", "points", "tick", "request", "submit", "join")
 _MAX_COUNT = 10_000_000
 
 MAX_INT: Final = 2**63 - 1
@@ -136,8 +141,10 @@ def parse(document: object) -> Scenario:
     customers = top.take_list("customers", _customer, ())
     groups = top.take_list("target_groups", _target_group, ())
     campaigns = top.take_list("campaigns", lambda v, w: _campaign(v, w, zones), ())
+    boards = top.take_list("boards", lambda v, w: _board(v, w, zones), ())
     steps = top.take_list("steps", _step, ())
     _check_world(zones, customers, groups, campaigns)
+    _check_boards(campaigns, boards)
     _check_times(start, steps)
     return Scenario(
         start=start,
@@ -148,6 +155,7 @@ def parse(document: object) -> Scenario:
         steps=steps,
         seed=seed,
         description=description,
+        boards=boards,
     )
 
 
@@ -450,6 +458,7 @@ _TOP_FIELDS = (
     "customers",
     "target_groups",
     "campaigns",
+    "boards",
     "steps",
 )
 
@@ -628,13 +637,95 @@ def _campaign(value: object, where: str, zones: Mapping[int, ZoneInfo]) -> Campa
         _fail(f"{where}.end", f"the campaign's intervals cannot be computed: {exc}")
     if len(set(campaign.activity_ids)) != len(campaign.activity_ids):
         _fail(f"{where}.activity_ids", "holds the same id twice")
-    if len(campaign.activity_ids) > schedule.last_sequence:
+    last = schedule.last_sequence
+    assert last is not None  # a campaign always has an end
+    if len(campaign.activity_ids) > last:
         _fail(
             f"{where}.activity_ids",
-            f"holds {len(campaign.activity_ids)} ids but the campaign has at most "
-            f"{schedule.last_sequence} intervals",
+            f"holds {len(campaign.activity_ids)} ids but the campaign has at most {last} intervals",
         )
     return campaign
+
+
+_BOARD_FIELDS = (
+    "org",
+    "id",
+    "order",
+    "ties",
+    "subscore",
+    "operator",
+    "reset",
+    "reward_brackets",
+    "join_required",
+    "capacity",
+    "max_submissions",
+    "grace",
+    "start",
+    "end",
+    "retention",
+)
+
+
+def _optional(read: Callable[[object, str], _T]) -> Callable[[object, str], _T | None]:
+    """``read``, except that JSON ``null`` is ``None``."""
+
+    def optional(value: object, where: str) -> _T | None:
+        return None if value is None else read(value, where)
+
+    return optional
+
+
+def _seconds(value: object, where: str) -> float:
+    seconds = _score(value, where)
+    if seconds < 0:
+        _fail(where, f"must not be negative, got {seconds}")
+    if seconds > 10 * 366 * 86400:
+        _fail(where, f"must be at most ten years (in seconds), got {_number(seconds)}")
+    return seconds
+
+
+def _reset(value: object, where: str) -> str:
+    text = _text(value, where)
+    try:
+        Reset.parse(text, where)
+    except RankcoreError as exc:
+        _fail(where, str(exc))
+    return text
+
+
+def _board(value: object, where: str, zones: Mapping[int, ZoneInfo]) -> BoardSpec:
+    entry = _Object(value, where, _BOARD_FIELDS)
+    org = entry.take("org", _id)
+    if org not in zones:
+        _fail(f"{where}.org", f"org {org} is not in orgs")
+    board = BoardSpec(
+        org=org,
+        id=entry.take("id", _text),
+        order=entry.take("order", _choice(Order), Order.DESC),
+        ties=entry.take("ties", _choice(TiePolicy), TiePolicy.COMPETITION),
+        subscore=entry.take("subscore", _optional(_choice(Order)), None),
+        operator=entry.take("operator", _choice(Operator), Operator.BEST),
+        reset=entry.take("reset", _optional(_reset), None),
+        reward_brackets=entry.take_list("reward_brackets", _bracket, ()),
+        join_required=entry.take("join_required", _bool, False),
+        capacity=entry.take("capacity", _optional(_count), None),
+        max_submissions=entry.take("max_submissions", _optional(_count), None),
+        grace=entry.take("grace", _seconds, 0),
+        start=entry.take("start", _optional(_time), None),
+        end=entry.take("end", _optional(_time), None),
+        retention=entry.take("retention", _optional(_count), None),
+    )
+    if board.start is not None and board.end is not None and board.end <= board.start:
+        _fail(f"{where}.end", "must be later than start")
+    return board
+
+
+def _check_boards(campaigns: tuple[CampaignSpec, ...], boards: tuple[BoardSpec, ...]) -> None:
+    taken = {campaign.id for campaign in campaigns}
+    for i, board in enumerate(boards):
+        if board.id in taken:
+            _fail(f"boards[{i}].id", f"board {_shown(board.id)} appears twice (or is a campaign)")
+        taken.add(board.id)
 
 
 def _check_world(
@@ -716,11 +807,36 @@ def _request(value: object, where: str) -> Call:
     )
 
 
+def _submit(value: object, where: str) -> Submit:
+    fields = ("org", "board", "member", "score", "subscore", "meta", "event_id")
+    entry = _Object(value, where, fields)
+    return Submit(
+        org=entry.take("org", _id),
+        board=entry.take("board", _text),
+        member=entry.take("member", _text),
+        score=entry.take("score", _score),
+        subscore=entry.take("subscore", _optional(_score), None),
+        meta=entry.take("meta", _body, None),
+        event_id=entry.take("event_id", _event_id, None),
+    )
+
+
+def _join_step(value: object, where: str) -> Join:
+    entry = _Object(value, where, ("org", "board", "member"))
+    return Join(
+        org=entry.take("org", _id),
+        board=entry.take("board", _text),
+        member=entry.take("member", _text),
+    )
+
+
 _ACTIONS: dict[str, Callable[[object, str], Action]] = {
     "activity": _activity,
     "points": _points,
     "tick": _tick,
     "request": _request,
+    "submit": _submit,
+    "join": _join_step,
 }
 
 
@@ -739,18 +855,19 @@ def _step(value: object, where: str) -> Step:
 
 
 def _check_times(start: datetime, steps: tuple[Step, ...]) -> None:
-    """The clock never goes back: a tick or request step may not be earlier than the clock.
+    """The clock never goes back: a tick, request or join step may not be earlier than the
+    clock.
 
-    (An activity or points step may be: it is a late event, and the engine decides whether
-    its period or interval is still open.)
+    (An activity, points or submit step may be: it is a late event, and the engine decides
+    whether its period or interval is still open.)
     """
     clock = start
     for step in steps:
         if step.at >= clock:
             clock = step.at
-        elif isinstance(step.action, (Tick, Call)):
+        elif isinstance(step.action, (Tick, Call, Join)):
             _fail(
                 f"steps[{step.index}].at",
                 f"{step.at.isoformat()} is earlier than the clock ({clock.isoformat()}); "
-                f"time never goes back, and only activity and points steps may be late",
+                f"time never goes back, and only activity, points and submit steps may be late",
             )

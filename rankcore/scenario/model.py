@@ -14,6 +14,7 @@ from typing import Any, Final
 import attrs
 
 from rankcore.campaigns.brackets import Bracket
+from rankcore.campaigns.views import Operator
 from rankcore.errors import InvalidArgument
 from rankcore.loyalty.targets import EnrollmentMode, TargetType
 from rankcore.ranking.policy import Order, TiePolicy
@@ -24,15 +25,18 @@ __all__ = [
     "FORMAT",
     "Action",
     "Activity",
+    "BoardSpec",
     "Call",
     "CampaignSpec",
     "CustomerSpec",
+    "Join",
     "OrgSpec",
     "PeriodSpec",
     "Points",
     "Scenario",
     "ScenarioError",
     "Step",
+    "Submit",
     "TargetGroupSpec",
     "TargetSpec",
     "Tick",
@@ -145,6 +149,32 @@ class CampaignSpec:
     activity_ids: tuple[str, ...] = ()
 
 
+@attrs.frozen
+class BoardSpec:
+    """A named board of ``org`` (a tournament; see ``docs/tournaments.md``).
+
+    ``reset`` is the text :meth:`rankcore.timeline.reset.Reset.parse` reads (``None``: one
+    interval); ``grace`` is in seconds; ``start`` defaults to the scenario's start and
+    ``end`` to never.
+    """
+
+    org: int
+    id: str
+    order: Order = Order.DESC
+    ties: TiePolicy = TiePolicy.COMPETITION
+    subscore: Order | None = None
+    operator: Operator = Operator.BEST
+    reset: str | None = None
+    reward_brackets: tuple[Bracket, ...] = ()
+    join_required: bool = False
+    capacity: int | None = None
+    max_submissions: int | None = None
+    grace: float = 0
+    start: datetime | None = None
+    end: datetime | None = None
+    retention: int | None = None
+
+
 # -- the steps ---------------------------------------------------------------------------------
 
 
@@ -175,6 +205,29 @@ class Points:
 
 
 @attrs.frozen
+class Submit:
+    """Submit ``score`` (and ``subscore``) for ``member`` on board ``board`` of ``org``, under
+    the board's operator, at the step's time. ``meta``: a JSON value kept with the entry."""
+
+    org: int
+    board: str
+    member: str
+    score: Score
+    subscore: Score | None = None
+    meta: Any = None
+    event_id: str | int | None = None
+
+
+@attrs.frozen
+class Join:
+    """Enter ``member`` in the current interval of board ``board`` of ``org``."""
+
+    org: int
+    board: str
+    member: str
+
+
+@attrs.frozen
 class Tick:
     """Only move the clock, closing whatever is due."""
 
@@ -197,7 +250,7 @@ class Call:
     id: str | None = None
 
 
-Action = Activity | Points | Tick | Call
+Action = Activity | Points | Tick | Call | Submit | Join
 """What a step does."""
 
 
@@ -212,7 +265,8 @@ class Step:
 
     @property
     def kind(self) -> str:
-        """The step's kind as the file names it: activity, points, tick or request. O(1)."""
+        """The step's kind as the file names it: activity, points, tick, request, submit or
+        join. O(1)."""
         return _KIND_NAMES[type(self.action)]
 
 
@@ -221,6 +275,8 @@ _KIND_NAMES: Final[dict[type, str]] = {
     Points: "points",
     Tick: "tick",
     Call: "request",
+    Submit: "submit",
+    Join: "join",
 }
 
 
@@ -240,3 +296,4 @@ class Scenario:
     seed: int = 0
     description: str | None = None
     format: str = FORMAT
+    boards: tuple[BoardSpec, ...] = ()

@@ -1,15 +1,17 @@
 """Running a scenario: build its world on a manual clock, then run its steps in order.
 
 :func:`replay` yields one JSON-ready dict per line of output: ``{"step", "status", "body"}``
-for each request step, and ``{"step", "error"}`` for each activity or points step the domain
-refuses. The same scenario always gives the same output: the clock is manual, the engine's
-id generator is seeded from the scenario's ``seed``, and request ids derive from requests.
+for each request step, and ``{"step", "error"}`` for each activity, points, submit or join
+step the domain refuses. The same scenario always gives the same output: the clock is
+manual, the engine's id generator is seeded from the scenario's ``seed``, and request ids
+derive from requests.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
+from datetime import timedelta
 from typing import Any
 
 from rankcore.api.http import Request
@@ -21,11 +23,13 @@ from rankcore.scenario.loader import load
 from rankcore.scenario.model import (
     Activity,
     Call,
+    Join,
     OrgSpec,
     Points,
     Scenario,
     ScenarioError,
     Step,
+    Submit,
     Tick,
 )
 from rankcore.timeline.clock import ManualClock
@@ -111,7 +115,7 @@ class Replayer:
         engine, action = self.engine, step.action
         if step.at >= engine.now():
             engine.advance_to(step.at)
-        elif not isinstance(action, (Activity, Points)):
+        elif not isinstance(action, (Activity, Points, Submit)):
             raise ScenarioError(
                 f"steps[{step.index}].at",
                 f"{step.at.isoformat()} is earlier than the clock ({engine.now().isoformat()})",
@@ -126,6 +130,22 @@ class Replayer:
                     action.campaign, action.source_id, action.points, step.at,
                     event_id=action.event_id,
                 )  # fmt: skip
+            except RankcoreError as exc:
+                return [{"step": step.index, "error": refusal(exc)}]
+            return []
+        if isinstance(action, Submit):
+            try:
+                engine.submit(
+                    action.org, action.board, action.member, action.score,
+                    subscore=action.subscore, meta=action.meta, at=step.at,
+                    event_id=action.event_id,
+                )  # fmt: skip
+            except RankcoreError as exc:
+                return [{"step": step.index, "error": refusal(exc)}]
+            return []
+        if isinstance(action, Join):
+            try:
+                engine.join(action.org, action.board, action.member)
             except RankcoreError as exc:
                 return [{"step": step.index, "error": refusal(exc)}]
             return []
@@ -232,6 +252,25 @@ class Replayer:
                     ties=campaign.ties,
                     campaign_id=campaign.id,
                     activity_ids=campaign.activity_ids,
+                )
+            for i, board in enumerate(scenario.boards):
+                where = f"boards[{i}]"
+                engine.create_board(
+                    board.org,
+                    board.id,
+                    order=board.order,
+                    ties=board.ties,
+                    subscore=board.subscore,
+                    operator=board.operator,
+                    reset=board.reset,
+                    brackets=board.reward_brackets,
+                    join_required=board.join_required,
+                    capacity=board.capacity,
+                    max_submissions=board.max_submissions,
+                    grace=timedelta(seconds=board.grace),
+                    start=board.start,
+                    end=board.end,
+                    retention=board.retention,
                 )
         except RankcoreError as exc:
             raise ScenarioError(where, f"refused by the engine: {exc}") from exc

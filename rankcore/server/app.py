@@ -20,7 +20,6 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any, Final
 
-import attrs
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
@@ -29,9 +28,9 @@ from starlette.responses import Response as HTTPResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from rankcore.api import Request, Response, capillary, handle, rehook
+from rankcore.api import Request, Response, capillary, handle, native, rehook
 from rankcore.api.jsontext import echo
-from rankcore.api.router import ROUTES, is_capillary
+from rankcore.api.router import ROUTES, is_capillary, is_native
 from rankcore.engine import Engine
 from rankcore.errors import InvalidArgument, InvalidArgumentType
 from rankcore.persistence.errors import PersistenceError
@@ -76,12 +75,16 @@ _MESSAGES: Final = {
 
 def route_name(method: str, path: str) -> tuple[str, bool]:
     """The router's name for the route of ``path`` (``capillary.enroll``, ...), or
-    :data:`UNKNOWN_ROUTE`; and whether ``method`` is that route's. O(routes)."""
+    :data:`UNKNOWN_ROUTE`; and whether ``method`` is that route's (a path routed for
+    several methods names the route of ``method``, else its first). O(routes)."""
     path = path.split("?", 1)[0]
+    first = None
     for route_method, pattern, name in _ROUTES:
         if pattern.fullmatch(path):
-            return name, route_method == method.upper()
-    return UNKNOWN_ROUTE, False
+            if route_method == method.upper():
+                return name, True
+            first = first or name
+    return (UNKNOWN_ROUTE, False) if first is None else (first, False)
 
 
 def family_error(request: Request, status: int, detail: str) -> Response:
@@ -91,7 +94,11 @@ def family_error(request: Request, status: int, detail: str) -> Response:
     Capillary: 400 is code 300004 "Invalid input" (as the router's), 401 and 413 carry the
     status as code, as the router's 404 and 405 do. Rehook: the error body with key
     ``bad_request``, ``unauthorized`` or ``payload_too_large`` and ``detail`` as details.
+    Native (``/rankcore/...``): ``{"error": {"type", "message"}}`` with ``detail``.
     """
+    if is_native(request.path.split("?", 1)[0]):
+        kinds = {400: "InvalidArgument", 401: "Unauthorized", 413: "PayloadTooLarge"}
+        return native.error(status, kinds[status], detail)
     if is_capillary(request.path.split("?", 1)[0]):
         if status == 400:
             return Response(400, capillary.error(*capillary.INVALID_INPUT, empty=[]))
@@ -113,7 +120,7 @@ class _Server:
         self.engine = engine
         self.credentials = credentials
         self.max_body = max_body
-        self.metrics = Metrics()
+        self.metrics = Metrics(engine)
 
     # -- the vendor routes --------------------------------------------------------------------
 
@@ -142,19 +149,34 @@ class _Server:
             detail = "valid HTTP Basic credentials are required"
             answer = family_error(anonymous, 401, detail)
             return _send(answer, {"WWW-Authenticate": CHALLENGE}), None
-        request = Request(method, path, principal.org, principal.user, query=query, headers=headers)
+        org, user = principal.org, principal.user
         try:
             body = _parse(await self._read(http))
         except _BodyTooLarge:
             detail = f"the body is larger than {self.max_body} bytes"
+            request = Request(method, path, org, user, query=query, headers=headers)
             return _send(family_error(request, 413, detail)), principal
         except (ValueError, RecursionError, ClientDisconnect) as exc:
             if exact:  # otherwise the router's 404 or 405 comes first
                 detail = f"the body is not UTF-8 JSON: {exc}"
+                request = Request(method, path, org, user, query=query, headers=headers)
                 return _send(family_error(request, 400, detail)), principal
             body = None
-        request = attrs.evolve(request, body=body)
-        return _send(await run_in_threadpool(handle, self.engine, request)), principal
+        request = Request(method, path, org, user, query=query, headers=headers, body=body)
+        return _send(await self._handle(request)), principal
+
+    async def _handle(self, request: Request) -> Response:
+        """The router's answer. A read on an idle local engine is answered in place (it
+        takes microseconds, less than the hop to a worker thread); a write, a replica's
+        call (it may reach Redis) or a read while another thread holds the engine goes to
+        Starlette's thread pool, so the event loop never waits on a write."""
+        engine = self.engine
+        if request.method == "GET" and not engine.replicated:
+            done, answer = engine.try_call(lambda: handle(engine, request))
+            if done:
+                assert answer is not None
+                return answer
+        return await run_in_threadpool(handle, engine, request)
 
     async def _read(self, http: HTTPRequest) -> bytes:
         """The body, refused with :class:`_BodyTooLarge` as soon as it passes the cap."""
