@@ -10,7 +10,9 @@ resident memory, all in one run:
   backend calling ``award``/``record_activity`` writes);
 - ``activities``: the same activities only, one record per ``record_activity`` call;
 - ``batches``: those activities through ``record_activities``, ``--batch`` per call (one
-  record per batch).
+  record per batch);
+- ``mixed-batches``: the ``mixed`` events through batches: each ``--batch`` events' activities
+  in one ``record_activities`` call, then their awards in one ``award_many`` call.
 
 Rates are events per second (a batch record counts as its activities; for the one-record
 journals events and records are the same), and the batch journal's rate is given as a ratio
@@ -51,6 +53,13 @@ if mode == "mixed":
             engine.award("camp", f"s{k % 5000}", 1 + k % 7, event_id=f"a{k}")
         else:
             engine.record_activity(1, k % 1000, "points", 1 + k % 5, event_id=f"r{k}")
+elif mode == "mixed-batches":
+    for first in range(0, events, size):
+        ks = range(first, min(first + size, events))
+        engine.record_activities(1, [(k % 1000, "points", 1 + k % 5, None, f"r{k}")
+                                     for k in ks if not k % 2])
+        engine.award_many("camp", [(f"s{k % 5000}", 1 + k % 7, None, f"a{k}")
+                                   for k in ks if k % 2])
 elif mode == "activities":
     for k in range(events):
         engine.record_activity(1, k % 1000, "points", 1 + k % 5, event_id=f"r{k}")
@@ -95,7 +104,7 @@ def main() -> None:
     events, size = str(options.events), str(options.batch)
     results = {}
     with tempfile.TemporaryDirectory() as folder:
-        for mode in ("mixed", "activities", "batches"):
+        for mode in ("mixed", "activities", "batches", "mixed-batches"):
             journal = Path(folder) / f"{mode}.journal"
             _run(WRITER, str(journal), mode, events, size)
             result = json.loads(_run(READER, str(journal)))
@@ -106,12 +115,14 @@ def main() -> None:
         rate = r["events"] / r["seconds"]
         r["rate"] = rate
         print(
-            f"{mode:>10}: {r['records']:>9,} records ({r['mib']:6.1f} MiB), {r['events']:>9,}"
+            f"{mode:>13}: {r['records']:>9,} records ({r['mib']:6.1f} MiB), {r['events']:>9,}"
             f" events replayed in {r['seconds']:6.2f} s = {rate:>9,.0f} events/s,"
             f" peak {r['peak_mb']:.0f} MB"
         )
     ratio = results["batches"]["rate"] / results["activities"]["rate"]
     print(f"batch records replay {ratio:.1f}x the events/s of one record per activity")
+    mixed_ratio = results["mixed-batches"]["rate"] / results["mixed"]["rate"]
+    print(f"mixed batch records replay {mixed_ratio:.1f}x the events/s of the mixed journal")
     mixed = results["mixed"]["peak_mb"]
     print(
         f"memory: peak {mixed:.0f} MB reopening the mixed journal, {in_memory['peak_mb']:.0f} MB"

@@ -6,6 +6,7 @@ The public surface is re-exported here; everything else is an implementation det
 from __future__ import annotations
 
 from rankcore.campaigns import (
+    AwardBatchResult,
     AwardIntervalClosed,
     AwardIntervalNotStarted,
     AwardOutsideCampaign,
@@ -44,6 +45,7 @@ from rankcore.errors import (
     InvalidArgument,
     InvalidArgumentType,
     MemberNotFound,
+    PartitionNotFollowed,
     RankcoreError,
     ScoreTypeError,
     ScoreValueError,
@@ -64,6 +66,7 @@ from rankcore.loyalty import (
     TargetLeaderboard,
     TargetType,
 )
+from rankcore.partitioned import PartitionedEngine
 from rankcore.persistence.errors import (
     JournalCorrupted,
     JournalError,
@@ -87,6 +90,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "NOT_CAPTURED",
+    "AwardBatchResult",
     "AwardIntervalClosed",
     "AwardIntervalNotStarted",
     "AwardOutsideCampaign",
@@ -136,6 +140,8 @@ __all__ = [
     "Order",
     "Org",
     "Page",
+    "PartitionNotFollowed",
+    "PartitionedEngine",
     "Payout",
     "PeriodClosed",
     "PersistenceError",

@@ -32,6 +32,7 @@ import attrs
 from rankcore.campaigns.brackets import Bracket
 from rankcore.campaigns.events import IntervalClosed
 from rankcore.campaigns.views import (
+    AwardBatchResult,
     AwardResult,
     BoardInfo,
     BoardStanding,
@@ -65,6 +66,7 @@ __all__ = [
     "AddTarget",
     "AdvanceTo",
     "Award",
+    "AwardMany",
     "BatchResult",
     "Command",
     "CreateBadgeGroup",
@@ -167,6 +169,17 @@ class Award(Command[AwardResult]):
     points: Score
     at: datetime | None
     event_id: str | int | None
+    org: int | None
+
+
+@attrs.frozen
+class AwardMany(Command[AwardBatchResult]):
+    """A batch of awards to one campaign, applied in order under one lock and journalled as
+    one record; ``awards`` holds ``(source_id, points, at, event_id)`` tuples."""
+
+    op: ClassVar[str] = "award_many"
+    campaign_id: str
+    awards: tuple[tuple[Any, Any, Any, Any], ...]
     org: int | None
 
 
@@ -459,6 +472,7 @@ COMMANDS: Final[Mapping[str, type[Command[Any]]]] = {
         CreateCampaign,
         Register,
         Award,
+        AwardMany,
         AddCustomer,
         UpdateCustomer,
         CreateTargetGroup,
@@ -591,6 +605,11 @@ def decode_command(op: object, args: State) -> Command[Any]:
         if "activities" in args:
             decoded["activities"] = _decode_activities(args["activities"])
         return RecordActivities(**decoded)
+    if command is AwardMany:
+        decoded = {str(name): _decode(value) for name, value in args.items() if name != "awards"}
+        if "awards" in args:
+            decoded["awards"] = _decode_awards(args["awards"])
+        return AwardMany(**decoded)
     return command(**{str(name): _decode(value) for name, value in args.items()})
 
 
@@ -612,6 +631,28 @@ def _decode_activities(value: State) -> Any:
         ):
             at = item[3]
             items.append((item[0], item[1], item[2], at if at is None else _decode(at), item[4]))
+        else:
+            items.append(_decode(item))
+    return tuple(items)
+
+
+def _decode_awards(value: State) -> Any:
+    """A batch's awards as :func:`_decode` reads them, with a fast path for the usual
+    ``[source_id, points, at, event_id]`` rows of plain values. O(batch)."""
+    if not isinstance(value, list):
+        return _decode(value)
+    nested = (list, dict)
+    items: list[Any] = []
+    for item in value:
+        if (
+            type(item) is list
+            and len(item) == 4
+            and type(item[0]) not in nested
+            and type(item[1]) not in nested
+            and type(item[3]) not in nested
+        ):
+            at = item[2]
+            items.append((item[0], item[1], at if at is None else _decode(at), item[3]))
         else:
             items.append(_decode(item))
     return tuple(items)

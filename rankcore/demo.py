@@ -226,7 +226,8 @@ class AroundMe:
 class BatchRun:
     """The season ingested a second time, on a second engine, through batches: activities
     in :meth:`~rankcore.Engine.record_activities` calls of up to :data:`BATCH` (a batch
-    ends where a campaign day does), each purchase's award then one ``award`` call.
+    ends where a campaign day does), then that batch's campaign awards in one
+    :meth:`~rankcore.Engine.award_many` call.
 
     ``agrees`` says whether both engines ended with the same boards (every row of both
     targets' current boards, the open campaign interval) and the same payouts.
@@ -301,8 +302,8 @@ class DemoResult:
         fast = _rate(self.ingested, batch.elapsed)
         ratio = f"{fast / rate:.1f}x" if 0 < rate < float("inf") else "-"
         return (
-            f"{line}\nThrough batches ({batch.calls:,} record_activities calls, awards one by"
-            f" one): {batch.elapsed:.2f} s: {fast:,.0f} events/s ({ratio}); same boards and"
+            f"{line}\nThrough batches ({batch.calls:,} batches: record_activities, then"
+            f" award_many): {batch.elapsed:.2f} s: {fast:,.0f} events/s ({ratio}); same boards and"
             f" payouts: {'yes' if batch.agrees else 'NO'}"
         )
 
@@ -441,19 +442,19 @@ def _ingest_batches(
 ) -> tuple[int, int]:
     """Feed every event through batches: the activities of one campaign day, up to
     :data:`BATCH` at a time, in one ``record_activities`` call at the time of the batch's
-    last activity, then that batch's awards. Returns the awards and the calls made."""
-    record, award, move = engine.record_activities, engine.award, clock.set
+    last activity, then that batch's awards in one ``award_many`` call. Returns the awards
+    and the ``record_activities`` calls made."""
+    record, award, move = engine.record_activities, engine.award_many, clock.set
     purchase, day = EventKind.PURCHASE, timedelta(days=1)
     awards = calls = 0
     batch: list[tuple[int, str, int, datetime, int]] = []
-    paid: list[tuple[int, SeasonEvent]] = []
+    paid: list[tuple[str, int, datetime, str]] = []
 
     def flush() -> None:
         move(batch[-1][3])
         record(ORG, batch)
-        for index, event in paid:
-            award(campaign_id, str(event.customer), event.value, event.at, event_id=f"p{index}",
-                  org=ORG)  # fmt: skip
+        if paid:
+            award(campaign_id, paid, org=ORG)
         batch.clear()
         paid.clear()
 
@@ -466,7 +467,7 @@ def _ingest_batches(
         current = today
         if event.kind is purchase:
             batch.append((event.customer, "points", event.value, event.at, index))
-            paid.append((index, event))
+            paid.append((str(event.customer), event.value, event.at, f"p{index}"))
             awards += 1
         else:
             batch.append((event.customer, "visits", 1, event.at, index))

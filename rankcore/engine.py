@@ -30,6 +30,7 @@ from rankcore.campaigns.brackets import Bracket
 from rankcore.campaigns.errors import CampaignNotFound
 from rankcore.campaigns.events import IntervalClosed, Payout
 from rankcore.campaigns.views import (
+    AwardBatchResult,
     AwardResult,
     BoardInfo,
     BoardInterval,
@@ -51,6 +52,7 @@ from rankcore.commands import (
     AddTarget,
     AdvanceTo,
     Award,
+    AwardMany,
     BatchResult,
     Command,
     CreateBadgeGroup,
@@ -81,7 +83,7 @@ from rankcore.commands import (
 from rankcore.errors import InvalidArgument, InvalidArgumentType, RankcoreError
 from rankcore.events import EventBus
 from rankcore.ids import IdGenerator
-from rankcore.log.redis import RedisLog
+from rankcore.log.redis import RedisLog, partition_count
 from rankcore.loyalty.badges import BadgeGroup
 from rankcore.loyalty.customers import Customer, CustomerProfile
 from rankcore.loyalty.periods import Period
@@ -383,6 +385,9 @@ class Engine:
                     campaign_id, source_id, points, at, event_id=event_id, org=org, now=now
                 )
                 return award, [], not award.duplicate
+            case AwardMany(campaign_id, awards, org):
+                awarded = campaigns.award_many(campaign_id, awards, org=org, now=now)
+                return awarded, [], awarded.changed
             case AddCustomer(org, customer_id):
                 return loyalty.add_customer(org, customer_id, command.profile()), [], True
             case UpdateCustomer(org, customer_id, profile):
@@ -428,7 +433,9 @@ class Engine:
                 )
                 return activity, events, not activity.duplicate
             case RecordActivities(org, activities):
-                results, refusals, events = loyalty.record_activities(org, activities, now)
+                results, refusals, events = loyalty.record_activities(
+                    org, activities, now, results=not self._replaying
+                )
                 batch = BatchResult(results, refusals)
                 return batch, events, batch.changed
             case Enroll(org, group_id, target_id, customer_id, name, balance, reset):
@@ -545,7 +552,13 @@ class Engine:
 
     @classmethod
     def connect(
-        cls, url: str, *, clock: Clock | None = None, follow: bool = False, seed: int = 0
+        cls,
+        url: str,
+        *,
+        clock: Clock | None = None,
+        follow: bool = False,
+        seed: int = 0,
+        partitions: Iterable[int] | None = None,
     ) -> Engine:
         """A replica of the engine whose commands a Redis stream holds (``redis://host:6379/0
         ?prefix=rankcore``, ``rediss://...``, or ``redis+cluster://host:port``).
@@ -559,8 +572,27 @@ class Engine:
         writes; the engine's own time is its log's. The stored checkpoint (see
         :meth:`checkpoint`) is loaded first, then the stream after it. Needs the ``redis``
         extra. See ``docs/scaling.md``.
+
+        A URL with ``?partitions=N`` (N > 1) spreads org families over N streams and answers
+        a :class:`~rankcore.partitioned.PartitionedEngine`; ``partitions`` names the partition
+        numbers (in ``[0, N)``) this replica follows (default: all). See ``docs/scaling.md``.
         """
-        log = RedisLog(url)
+        count = partition_count(url)
+        if count > 1 or partitions is not None:
+            from rankcore.partitioned import PartitionedEngine, followed_partitions
+
+            followed = followed_partitions(partitions, count)
+            if count > 1:
+                return PartitionedEngine(
+                    url, clock=clock, follow=follow, seed=seed, partitions=followed
+                )
+        return cls._open_replica(RedisLog(url), clock=clock, follow=follow, seed=seed)
+
+    @classmethod
+    def _open_replica(
+        cls, log: RedisLog, *, clock: Clock | None, follow: bool, seed: int
+    ) -> Engine:
+        """A replica of ``log``: its checkpoint, then its stream after it (see :meth:`connect`)."""
         engine = cls(clock=clock, seed=seed)
         engine._wall = engine._clock
         engine._clock = ManualClock(EARLIEST)  # the log's time: moved by its entries only
@@ -845,6 +877,29 @@ class Engine:
         ``org``, if given, must own the campaign. O(log n).
         """
         return self._execute(Award(campaign_id, source_id, points, at, event_id, org))
+
+    def award_many(
+        self, campaign_id: str, awards: Iterable[object], *, org: int | None = None
+    ) -> AwardBatchResult:
+        """Award a batch of points in one campaign, in order, under one lock, at one instant,
+        as one journal record (one fsync) or one log entry.
+
+        Each award is a mapping with ``source_id``, ``points`` and optional ``at`` and
+        ``event_id`` (the arguments of :meth:`award`), or a tuple ``(source_id, points[,
+        at[, event_id]])``. The result equals awarding them one by one in batch order: a
+        repeated ``event_id`` (also within the batch) is a duplicate; an award that
+        :meth:`award` would refuse for the campaign's state (a closed or future interval,
+        a time outside the campaign, later than now or too late, an event id reused for
+        another award, a score that cannot be ranked) is reported by position in
+        :attr:`~rankcore.campaigns.AwardBatchResult.refusals` and changes nothing, and the
+        others are applied. An unknown campaign, a wrong ``org``, a malformed award (a
+        field of the wrong type or out of bounds, an unknown key) or more than 10,000
+        awards refuse the whole call with :class:`~rankcore.InvalidArgument` (or
+        :class:`~rankcore.InvalidArgumentType`, :class:`~rankcore.CampaignNotFound`)
+        naming the position, changing nothing; nothing is journalled for a batch that
+        changed nothing. O(k log n) for k awards.
+        """
+        return self._execute(AwardMany(campaign_id, _award_items(awards), org))
 
     def campaign_intervals(self, org: int, campaign_id: str) -> tuple[IntervalInfo, ...]:
         """The campaign's retained intervals so far, oldest first. O(intervals)."""
@@ -1769,6 +1824,8 @@ def _mutations(command: Command[Any]) -> int:
         return len(command.activities)
     if isinstance(command, SubmitMany):
         return len(command.entries)
+    if isinstance(command, AwardMany):
+        return len(command.awards)
     return 1
 
 
@@ -1835,6 +1892,38 @@ def _activity_items(activities: object) -> tuple[ActivityItem, ...]:
             raise InvalidArgumentType(
                 f"activities[{position}] must be a mapping or a (customer, metric, value[, at"
                 f"[, event_id]]) tuple, not {type(item).__name__}"
+            )
+    return tuple(items)
+
+
+_AWARD_KEYS: Final = ("source_id", "points", "at", "event_id")
+
+
+def _award_items(awards: object) -> tuple[tuple[Any, Any, Any, Any], ...]:
+    """A batch of awards as ``(source_id, points, at, event_id)`` tuples; the fields
+    themselves are checked when the batch is applied. O(batch)."""
+    if isinstance(awards, (str, bytes, Mapping)) or not isinstance(awards, Iterable):
+        raise InvalidArgumentType(f"awards must be a list, not {type(awards).__name__}")
+    items: list[tuple[Any, Any, Any, Any]] = []
+    for position, item in enumerate(awards):
+        if len(items) >= MAX_BATCH:
+            raise InvalidArgument(f"a batch holds at most {MAX_BATCH:,} awards")
+        if type(item) is tuple and len(item) == 4:
+            items.append(item)
+        elif isinstance(item, (tuple, list)) and 2 <= len(item) <= 4:
+            items.append(cast(tuple[Any, Any, Any, Any], (*item, None, None)[:4]))
+        elif isinstance(item, Mapping):
+            unknown = [key for key in item if key not in _AWARD_KEYS]
+            if unknown:
+                raise InvalidArgument(f"awards[{position}] has an unknown key {unknown[0]!r}")
+            missing = [key for key in _AWARD_KEYS[:2] if key not in item]
+            if missing:
+                raise InvalidArgument(f"awards[{position}] has no {missing[0]!r}")
+            items.append(cast(tuple[Any, Any, Any, Any], tuple(item.get(k) for k in _AWARD_KEYS)))
+        else:
+            raise InvalidArgumentType(
+                f"awards[{position}] must be a mapping or a (source_id, points[, at[, event_id]])"
+                f" tuple, not {type(item).__name__}"
             )
     return tuple(items)
 

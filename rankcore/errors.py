@@ -19,6 +19,7 @@ __all__ = [
     "InvalidArgument",
     "InvalidArgumentType",
     "MemberNotFound",
+    "PartitionNotFollowed",
     "RankcoreError",
     "ScoreTypeError",
     "ScoreValueError",
@@ -66,6 +67,24 @@ class MemberNotFound(RankcoreError, KeyError):
 
     def __str__(self) -> str:
         return f"member {self.member!r} is not on the leaderboard"
+
+
+class PartitionNotFollowed(RankcoreError, LookupError):
+    """The org lives on a partition this replica does not follow (see
+    ``Engine.connect(..., partitions=...)``): ask a replica that follows it."""
+
+    def __init__(self, org: int, partition: int, followed: tuple[int, ...]) -> None:
+        super().__init__(org, partition, followed)
+        self.org = org
+        self.partition = partition
+        self.followed = followed
+
+    def __str__(self) -> str:
+        listed = ", ".join(str(k) for k in self.followed)
+        return (
+            f"org {self.org} lives on partition {self.partition}, which this replica does"
+            f" not follow (it follows {listed})"
+        )
 
 
 class VendorError(RankcoreError):

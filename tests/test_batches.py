@@ -23,6 +23,12 @@ from rankcore import (
     PeriodClosed,
     RankcoreError,
 )
+from rankcore.campaigns import (
+    AwardBatchResult,
+    AwardIntervalClosed,
+    AwardResult,
+    CampaignNotFound,
+)
 from rankcore.commands import MAX_BATCH
 from rankcore.loyalty import ActivityResult, MilestoneReached, StreakAchieved
 from rankcore.loyalty.errors import CustomerNotFound
@@ -297,3 +303,225 @@ def test_times_near_the_bounds_are_checked_as_one_by_one(at: datetime) -> None:
         assert isinstance(model, tuple) and [p for p, _, _ in model[1]] == [0]
     else:
         assert batched == model and batched_state == model_state
+
+
+# -- batches of campaign awards (Engine.award_many) -------------------------------------------
+
+
+def campaign_world(clock: ManualClock, journal: Path | None = None) -> Engine:
+    """Org 1 (UTC) with daily campaign ``c`` from T0 for three days, paying the top two, and
+    org 2 with nothing."""
+    engine = Engine(clock=clock, journal=journal, fsync="never")
+    engine.add_org(1, "UTC")
+    engine.add_org(2, "UTC")
+    engine.create_campaign(
+        1,
+        recurrence="daily",
+        start=T0,
+        end=T0 + 3 * DAY,
+        brackets=[
+            {"position": "1", "reward_value": "gold"},
+            {"position": "2", "reward_value": "silver"},
+        ],
+        campaign_id="c",
+        activity_ids=["d1", "d2", "d3"],
+    )
+    return engine
+
+
+def awards_one_by_one(engine: Engine, awards: list[tuple[Any, ...]]) -> AwardBatchResult:
+    """The model: each award through ``award``, a refusal kept by position."""
+    results: list[AwardResult | None] = []
+    refusals: list[tuple[int, RankcoreError]] = []
+    for position, (source_id, points, at, event_id) in enumerate(awards):
+        try:
+            results.append(engine.award("c", source_id, points, at, event_id=event_id, org=1))
+        except RankcoreError as exc:
+            results.append(None)
+            refusals.append((position, exc))
+    return AwardBatchResult(tuple(results), tuple(refusals))
+
+
+def described_awards(result: AwardBatchResult) -> tuple[object, ...]:
+    return result.results, tuple((p, type(e), str(e)) for p, e in result.refusals)
+
+
+award = st.tuples(
+    st.sampled_from(["s1", "s2", "s3", "s4"]),
+    st.one_of(st.integers(-3, 8), st.sampled_from([2.5, 0, 2**53, -(2**53)])),
+    st.one_of(st.none(), st.integers(-30, 60 * 60).map(lambda m: T0 + timedelta(minutes=m))),
+    st.one_of(st.none(), st.sampled_from(["a", "b", "c", 1, 2, "1"])),
+)
+malformed_award = st.tuples(
+    st.sampled_from(["s1", " ", "", 7]),  # blank, empty, not text
+    st.sampled_from([1, float("nan"), True]),
+    st.sampled_from([None, datetime(2024, 6, 1, 12)]),  # naive
+    st.sampled_from([None, "", 2**64]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    before=st.lists(st.one_of(award, malformed_award), max_size=8),
+    batch=st.lists(award, max_size=25),
+    after=st.lists(st.one_of(award, malformed_award), max_size=8),
+    hours=st.integers(1, 70),
+)
+def test_an_award_batch_equals_its_awards_one_by_one(
+    before: list[tuple[Any, ...]],
+    batch: list[tuple[Any, ...]],
+    after: list[tuple[Any, ...]],
+    hours: int,
+) -> None:
+    engines = []
+    for _ in range(2):
+        clock = ManualClock(T0)
+        engine = campaign_world(clock)
+        clock.set(T0 + timedelta(hours=min(hours, 23)))
+        awards_one_by_one(engine, before)  # the same history before the batch, on both
+        engine.advance_to(T0 + timedelta(hours=hours))
+        engines.append(engine)
+    batched, model = engines
+    got = batched.award_many("c", batch, org=1)
+    expected = awards_one_by_one(model, batch)
+    assert described_awards(got) == described_awards(expected)
+    assert (got.counted, got.duplicates, got.changed) == (
+        sum(1 for r in expected.results if r is not None and not r.duplicate),
+        sum(1 for r in expected.results if r is not None and r.duplicate),
+        any(r is not None and not r.duplicate for r in expected.results),
+    )
+    # what the batch remembered (event ids) answers later retries as the model does
+    later = (awards_one_by_one(batched, after), awards_one_by_one(model, after))
+    assert described_awards(later[0]) == described_awards(later[1])
+    assert batched.snapshot() == model.snapshot()
+
+
+def test_literal_award_batch() -> None:
+    """Values worked out by hand on the first day's interval."""
+    engine = campaign_world(ManualClock(T0 + DAY + timedelta(hours=1)))
+    result = engine.award_many(
+        "c",
+        [
+            ("s1", 4, T0 + DAY, "e1"),
+            {"source_id": "s2", "points": 6, "event_id": "e2"},
+            ("s1", 4, T0 + DAY, "e1"),  # a retry: a duplicate
+            ("s1", 5, None, "e1"),  # the id reused for another payload
+            ("s3", 1, T0 + timedelta(hours=2)),  # the first day closed at T0 + 1 day
+            ("s3", 1, T0 + DAY + timedelta(hours=2)),  # a time in the future
+            ["s1", 3],
+        ],
+        org=1,
+    )
+    got = [
+        None if r is None else (r.source_id, r.activity_id, r.duplicate, r.standing)
+        for r in result.results
+    ]
+    assert [None if g is None else g[:3] for g in got] == [
+        ("s1", "d2", False),
+        ("s2", "d2", False),
+        ("s1", "d2", True),
+        None,
+        None,
+        None,
+        ("s1", "d2", False),
+    ]
+    standings = [None if g is None else g[3] for g in got]
+    assert [(s.score, s.rank) for s in standings if s is not None] == [
+        (4, 1),
+        (6, 1),
+        (4, 2),
+        (7, 1),
+    ]
+    assert [(p, type(e)) for p, e in result.refusals] == [
+        (3, EventIdConflict),
+        (4, AwardIntervalClosed),
+        (5, InvalidArgument),
+    ]
+    assert (result.counted, result.duplicates, result.changed) == (3, 1, True)
+    rows = engine.campaign_page(1, "c", 1)
+    assert [(row.source_id, row.points, row.reward) for row in rows] == [
+        ("s1", 7, "gold"),
+        ("s2", 6, "silver"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "words"),
+    [
+        (lambda e: e.award_many("c", "s1"), InvalidArgumentType, "awards must be a list"),
+        (lambda e: e.award_many("c", [("s1", 1), 7]), InvalidArgumentType, "awards[1]"),
+        (lambda e: e.award_many("c", [("s1", 1), (" ", 1)]), InvalidArgument, "awards[1].source"),
+        (lambda e: e.award_many("c", [("s1", True)]), InvalidArgumentType, "awards[0].points"),
+        (lambda e: e.award_many("c", [("s", float("inf"))]), InvalidArgument, "awards[0].points"),
+        (
+            lambda e: e.award_many("c", [("s1", 1, datetime(2024, 6, 1, 2))]),
+            InvalidArgument,
+            "awards[0].at",
+        ),
+        (lambda e: e.award_many("c", [("s1", 1, None, "")]), InvalidArgument, "awards[0].event"),
+        (lambda e: e.award_many("c", [("s1",)]), InvalidArgumentType, "awards[0]"),
+        (lambda e: e.award_many("c", [{"source_id": "s1"}]), InvalidArgument, "no 'points'"),
+        (lambda e: e.award_many("c", [{"points": 1, "who": 2}]), InvalidArgument, "'who'"),
+        (lambda e: e.award_many("c", [("s1", 1)] * 10_001), InvalidArgument, "at most"),
+        (lambda e: e.award_many("nope", [("s1", 1)]), CampaignNotFound, "nope"),
+        (lambda e: e.award_many("c", [("s1", 1)], org=2), CampaignNotFound, "c"),
+    ],
+)
+def test_a_malformed_award_batch_changes_nothing(
+    call: Any, error: type[Exception], words: str
+) -> None:
+    engine = campaign_world(ManualClock(T0 + timedelta(hours=1)))
+    before = engine.snapshot()
+    with pytest.raises(error) as caught:
+        call(engine)
+    assert words in str(caught.value)
+    assert engine.snapshot() == before
+
+
+def test_an_award_batch_is_one_journal_record_and_replays(tmp_path: Path) -> None:
+    journal = tmp_path / "j"
+    clock = ManualClock(T0)
+    engine = campaign_world(clock, journal)
+    clock.set(T0 + DAY + timedelta(hours=3))
+    engine.tick()  # the first day closes (a record of its own)
+    lines = journal.read_bytes().count(b"\n")
+    result = engine.award_many(
+        "c",
+        [(f"s{k}", k, T0 + DAY + timedelta(minutes=k), f"e{k}") for k in (1, 2, 3)]
+        + [("s1", 1, T0, "late"), ("s2", 2, None, 5)],
+        org=1,
+    )
+    assert [p for p, _ in result.refusals] == [3]
+    assert journal.read_bytes().count(b"\n") == lines + 1
+    # nothing counted: nothing appended
+    assert not engine.award_many("c", [("s1", 1, T0 + DAY + timedelta(minutes=1), "e1")]).changed
+    assert journal.read_bytes().count(b"\n") == lines + 1
+    state = engine.snapshot()
+    engine.close()
+    again = Engine(journal=journal, clock=ManualClock(T0))
+    assert again.snapshot() == state
+    recovery = again.recovery
+    assert recovery is not None and recovery.mutations == recovery.replayed - 1 + 5
+    # the replayed ids still answer retries
+    retry = again.award("c", "s2", 2, T0 + DAY + timedelta(minutes=2), event_id="e2")
+    assert retry.duplicate
+    again.close()
+
+
+@settings(max_examples=40, deadline=None)
+@given(batches=st.lists(st.lists(award, max_size=12), max_size=4), hours=st.integers(1, 70))
+def test_award_batches_replay_to_the_same_state(
+    tmp_path_factory: pytest.TempPathFactory, batches: list[list[tuple[Any, ...]]], hours: int
+) -> None:
+    journal = tmp_path_factory.mktemp("awards") / "j"
+    clock = ManualClock(T0)
+    engine = campaign_world(clock, journal)
+    for step, batch in enumerate(batches):
+        clock.set(T0 + timedelta(hours=min(hours, 23) + step))
+        engine.award_many("c", batch, org=1)
+    engine.advance_to(T0 + 4 * DAY)  # a recorded time: the snapshot holds the engine's time
+    state = engine.snapshot()
+    engine.close()
+    again = Engine(journal=journal, clock=ManualClock(T0))
+    assert again.snapshot() == state
+    again.close()

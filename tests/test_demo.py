@@ -285,7 +285,7 @@ def test_text_report_sections(small: DemoResult) -> None:
     assert text.splitlines()[-2:] == [
         f"Ingested {small.ingested:,} events ({SMALL.events:,} activities, "
         f"{small.awards:,} campaign awards) in 2.00 s: {small.ingested / 2:,.0f} events/s",
-        f"Through batches ({small.batch.calls:,} record_activities calls, awards one by one):"
+        f"Through batches ({small.batch.calls:,} batches: record_activities, then award_many):"
         f" 0.50 s: {small.ingested * 2:,.0f} events/s (4.0x); same boards and payouts: yes",
     ]
     assert small.awards == sum(1 for e in season_events(SMALL) if e.kind is EventKind.PURCHASE)

@@ -30,6 +30,7 @@ from rankcore.campaigns.events import IntervalClosed, Payout
 from rankcore.campaigns.views import (
     DISPLAY_END_OFFSET,
     PAGE_SIZE,
+    AwardBatchResult,
     AwardResult,
     BoardInfo,
     BoardInterval,
@@ -48,6 +49,7 @@ __all__ = [
     "EVENT_ID_WINDOW",
     "NO_REWARD",
     "PAGE_SIZE",
+    "AwardBatchResult",
     "AwardIntervalClosed",
     "AwardIntervalNotStarted",
     "AwardOutsideCampaign",

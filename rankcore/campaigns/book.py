@@ -43,6 +43,7 @@ from rankcore.campaigns.errors import (
 from rankcore.campaigns.events import IntervalClosed, Payout
 from rankcore.campaigns.views import (
     PAGE_SIZE,
+    AwardBatchResult,
     AwardResult,
     BoardInfo,
     BoardInterval,
@@ -57,7 +58,7 @@ from rankcore.campaigns.views import (
 from rankcore.errors import EventIdConflict, InvalidArgument, InvalidArgumentType, RankcoreError
 from rankcore.ids import IdGenerator
 from rankcore.persistence.codec import decode_time, encode_time
-from rankcore.ranking.keys import check_score
+from rankcore.ranking.keys import MAX_INT_SCORE, check_score
 from rankcore.ranking.leaderboard import Leaderboard
 from rankcore.ranking.meta import UNSET, check_meta
 from rankcore.ranking.policy import Order, TiePolicy
@@ -272,17 +273,75 @@ class BoardBook:
         event is never counted twice. O(log n) for n participants in the interval.
         """
         campaign = self._campaign(campaign_id, org)
-        source_id = _key(source_id, "source_id")
-        points = check_score(points, "points")
-        given = at
-        at = now if at is None else require_aware(at, "at")
-        key = None if event_id is None else check_event_id(event_id)
-        digest = 0
+        return self._award(campaign, source_id, points, at, event_id, now, now - campaign.window)
+
+    def award_many(
+        self,
+        campaign_id: str,
+        awards: Sequence[Sequence[Any]],
+        *,
+        org: int | None = None,
+        now: datetime,
+    ) -> AwardBatchResult:
+        """Apply ``(source_id, points, at, event_id)`` awards to one campaign in order, each
+        exactly as :meth:`award` would after the ones before it: an award that is refused
+        (any :class:`~rankcore.RankcoreError` :meth:`award` raises, a malformed field
+        included) changes nothing and is reported by its position, and the rest are applied.
+        An unknown campaign, a wrong ``org``, more than :data:`MAX_ENTRIES` awards or a
+        malformed award (a field of the wrong type or out of bounds: what :meth:`award`
+        refuses before looking at the campaign's state) refuse the whole batch with
+        :class:`~rankcore.InvalidArgument` (or :class:`~rankcore.InvalidArgumentType`)
+        naming its position, changing nothing. The campaign is found and the clock's bounds are
+        computed once per batch. O(k log n) for k awards.
+        """
+        campaign = self._campaign(campaign_id, org)
+        if len(awards) > MAX_ENTRIES:
+            raise InvalidArgument(
+                f"a batch holds at most {MAX_ENTRIES:,} awards, got {len(awards)}"
+            )
+        results: list[AwardResult | None] = []
+        refusals: list[tuple[int, RankcoreError]] = []
+        award, oldest = self._grant, now - campaign.window
+        for position, (source_id, points, at, key, given) in enumerate(_check_awards(awards, now)):
+            try:
+                results.append(award(campaign, source_id, points, at, key, given, now, oldest))
+            except RankcoreError as exc:
+                results.append(None)
+                refusals.append((position, exc))
+        return AwardBatchResult(tuple(results), tuple(refusals))
+
+    def _award(
+        self,
+        campaign: Board,
+        source_id: object,
+        points: object,
+        at: datetime | None,
+        event_id: object,
+        now: datetime,
+        oldest: datetime,
+    ) -> AwardResult:
+        """One award to ``campaign`` (see :meth:`award`); ``oldest`` is ``now`` less the
+        campaign's window. Common values take a fast path to the same checks. O(log n)."""
+        source_id, points, at, key, given = _check_award(source_id, points, at, event_id, now)
+        return self._grant(campaign, source_id, points, at, key, given, now, oldest)
+
+    def _grant(
+        self,
+        campaign: Board,
+        source_id: str,
+        points: Score,
+        at: datetime,
+        key: str | None,
+        given: datetime | None,
+        now: datetime,
+        oldest: datetime,
+    ) -> AwardResult:
+        """An award whose fields are checked: ``at`` is the award's time (``now`` when
+        ``given`` is ``None``), ``key`` its event id as text. O(log n)."""
         if key is not None:
-            digest = fingerprint(source_id, points)
             seen = campaign.seen.get(key)
             if seen is not None:
-                if not same_event(seen.fingerprint, seen.at, digest, given):
+                if not same_event(seen.fingerprint, seen.at, fingerprint(source_id, points), given):
                     raise EventIdConflict(
                         f"event_id {key!r} was already counted in campaign"
                         f" {campaign.settings.id!r} for another award (source id, points or at"
@@ -297,15 +356,20 @@ class BoardBook:
                     True,
                     None if landed.board is None else landed.board.get(original),
                 )
-        state = self._taking(campaign, at, now)
+        state = campaign.taking(at)
+        if state is None or at > now or at < oldest:
+            state = self._taking(campaign, at, now)  # raises the refusal
         board = state.board
         if board is None:
             board = Leaderboard(campaign.settings.order, campaign.settings.ties)
         standing = board.incr(source_id, points, at)  # may refuse (the new score): no change
         state.board = board
-        self._sources.setdefault(campaign.settings.org, set()).add(source_id)
+        sources = self._sources.get(campaign.settings.org)
+        if sources is None:
+            sources = self._sources[campaign.settings.org] = set()
+        sources.add(source_id)
         if key is not None:
-            self._remember(campaign, key, Remembered(state, source_id, digest, at))
+            self._remember(campaign, key, _UnhashedAward(state, source_id, at, points))
         return AwardResult(
             campaign.settings.id,
             source_id,
@@ -1022,6 +1086,82 @@ class BoardBook:
 
 CampaignBook = BoardBook
 """The book's former name: campaigns are boards."""
+
+
+def _check_award(
+    source_id: object, points: object, at: object, event_id: object, now: datetime, where: str = ""
+) -> tuple[str, Score, datetime, str | None, datetime | None]:
+    """An award's fields checked as :meth:`BoardBook.award` checks them: the source id, the
+    points, the time (``now`` when none is given) and the event id as text, with the time
+    given. Common values take a fast path. O(1)."""
+    if (
+        type(source_id) is not str
+        or not 0 < len(source_id) <= MAX_KEY_LENGTH
+        or not source_id.isascii()
+        or source_id.isspace()
+    ):
+        source_id = _key(source_id, f"{where}source_id")
+    if type(points) is not int or not -MAX_INT_SCORE <= points <= MAX_INT_SCORE:
+        points = check_score(points, f"{where}points")
+    given = None if at is None else require_aware(at, f"{where}at")
+    key: str | None
+    if event_id is None:
+        key = None
+    elif (
+        type(event_id) is str
+        and 0 < len(event_id) <= MAX_KEY_LENGTH
+        and (event_id.isascii() and not event_id.isspace())
+    ):
+        key = event_id
+    else:
+        key = check_event_id(event_id, f"{where}event_id")
+    return source_id, points, now if given is None else given, key, given
+
+
+def _check_awards(
+    awards: Sequence[Sequence[Any]], now: datetime
+) -> list[tuple[str, Score, datetime, str | None, datetime | None]]:
+    """Every award of a batch checked (:func:`_check_award`), or raise naming the first
+    malformed one's position and field. O(batch)."""
+    checked = []
+    for position, item in enumerate(awards):
+        if type(item) is not tuple or len(item) != 4:
+            raise InvalidArgumentType(
+                f"awards[{position}] must be a (source_id, points, at, event_id) tuple,"
+                f" not {type(item).__name__}"
+            )
+        checked.append(_check_award(*item, now, f"awards[{position}]."))
+    return checked
+
+
+class _UnhashedAward(Remembered):
+    """A remembered award whose payload fingerprint is computed when first read (most ids
+    are never retried): equal to ``Remembered(state, source_id, fingerprint(source_id,
+    points), at)``."""
+
+    __slots__ = ("_points",)
+
+    def __init__(self, state: IntervalState, source_id: str, at: datetime, points: Score) -> None:
+        self.state = state
+        self.source_id = source_id
+        self.at = at
+        self._points: Score | None = points
+
+    @property
+    def fingerprint(self) -> int | None:
+        points = self._points
+        if points is not None:
+            self.fingerprint = fingerprint(self.source_id, points)
+        digest: int | None = _FINGERPRINT_SLOT.__get__(self, Remembered)
+        return digest
+
+    @fingerprint.setter
+    def fingerprint(self, value: int | None) -> None:
+        _FINGERPRINT_SLOT.__set__(self, value)
+        self._points = None
+
+
+_FINGERPRINT_SLOT: Final[Any] = Remembered.__dict__["fingerprint"]
 
 
 def _new_board(settings: BoardInfo) -> Leaderboard[str]:

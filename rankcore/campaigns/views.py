@@ -23,6 +23,7 @@ from rankcore.validate import Choice
 __all__ = [
     "DISPLAY_END_OFFSET",
     "PAGE_SIZE",
+    "AwardBatchResult",
     "AwardResult",
     "BoardInfo",
     "BoardInterval",
@@ -146,6 +147,32 @@ class AwardResult:
     sequence: int | None
     duplicate: bool
     standing: Standing[Any] | None
+
+
+@attrs.frozen
+class AwardBatchResult:
+    """The outcome of :meth:`~rankcore.Engine.award_many`: ``results`` by position (what
+    :meth:`~rankcore.Engine.award` would have answered for that award, after the ones before
+    it; ``None`` where it was refused) and ``refusals``, the ``(position, error)`` of every
+    refused award, in batch order."""
+
+    results: tuple[AwardResult | None, ...]
+    refusals: tuple[tuple[int, RankcoreError], ...]
+
+    @property
+    def counted(self) -> int:
+        """Awards counted (neither refused nor duplicates). O(batch)."""
+        return sum(1 for r in self.results if r is not None and not r.duplicate)
+
+    @property
+    def duplicates(self) -> int:
+        """Awards that repeated an event already counted. O(batch)."""
+        return sum(1 for r in self.results if r is not None and r.duplicate)
+
+    @property
+    def changed(self) -> bool:
+        """Whether the batch changed anything (some award was counted). O(batch)."""
+        return any(r is not None and not r.duplicate for r in self.results)
 
 
 class Operator(Choice):

@@ -7,6 +7,11 @@ order (no consensus of rankcore's own). A checkpoint stores the snapshot with th
 covers and trims the stream before that entry, in one Lua script so that an older
 checkpoint can never replace a newer one.
 
+A URL's ``?partitions=N`` (default 1) names the deployment's partition count: partition
+``k`` is the stream ``{<prefix>:p<k>}:log``, and the hash ``{<prefix>}:directory``
+(:class:`RedisDirectory`) records which partition holds each org (see
+:mod:`rankcore.partitioned`).
+
 Needs the ``redis`` extra (redis-py, with hiredis): ``pip install 'rankcore[redis]'``.
 """
 
@@ -20,7 +25,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from rankcore.errors import InvalidArgument
 from rankcore.persistence.errors import LogUnavailable
 
-__all__ = ["RedisLog"]
+__all__ = ["MAX_PARTITIONS", "RedisDirectory", "RedisLog", "partition_count"]
 
 _STORE: Final = """
 local function newer(a, b)
@@ -39,15 +44,13 @@ return 1
 """Store a snapshot only if it covers a later entry than the stored one, then trim."""
 
 
-def _client(url: str) -> tuple[Any, str]:
-    """A redis-py client for ``url`` and the key prefix its ``?prefix=`` names."""
-    try:
-        import redis
-        import redis.cluster
-    except ImportError:  # pragma: no cover - the extra is installed in the test environment
-        raise InvalidArgument(
-            "a Redis log needs the 'redis' extra: pip install 'rankcore[redis]'"
-        ) from None
+MAX_PARTITIONS: Final = 1024
+"""The largest partition count a URL's ``?partitions=`` may name."""
+
+
+def _settings(url: object) -> tuple[Any, dict[str, str], str, int]:
+    """``url`` split, its query without rankcore's own options, its ``?prefix=`` and its
+    ``?partitions=`` (refused with :class:`InvalidArgument` when malformed). O(len(url))."""
     if not isinstance(url, str):
         raise InvalidArgument(f"url must be a redis:// URL, not {type(url).__name__}")
     parts = urlsplit(url)
@@ -55,16 +58,82 @@ def _client(url: str) -> tuple[Any, str]:
     prefix = query.pop("prefix", "rankcore")
     if not prefix or any(c in prefix for c in "{}"):
         raise InvalidArgument(f"prefix must be non-empty and hold no braces, got {prefix!r}")
+    count = query.pop("partitions", "1")
+    if not count.isdigit() or not 1 <= int(count) <= MAX_PARTITIONS:
+        raise InvalidArgument(
+            f"partitions must be an integer from 1 to {MAX_PARTITIONS}, got {count!r}"
+        )
+    return parts, query, prefix, int(count)
+
+
+def partition_count(url: str) -> int:
+    """The deployment's partition count, from ``url``'s ``?partitions=N`` (default 1). O(1)."""
+    return _settings(url)[3]
+
+
+def _client(url: str) -> tuple[Any, str, int]:
+    """A redis-py client for ``url``, the key prefix its ``?prefix=`` names and the partition
+    count its ``?partitions=`` names."""
+    try:
+        import redis
+        import redis.cluster
+    except ImportError:  # pragma: no cover - the extra is installed in the test environment
+        raise InvalidArgument(
+            "a Redis log needs the 'redis' extra: pip install 'rankcore[redis]'"
+        ) from None
+    parts, query, prefix, count = _settings(url)
     options = {"socket_timeout": 10.0, "socket_connect_timeout": 5.0}
     if parts.scheme == "redis+cluster":
         plain = urlunsplit(("redis", parts.netloc, parts.path, urlencode(query), ""))
-        return redis.cluster.RedisCluster.from_url(plain, **options), prefix
+        return redis.cluster.RedisCluster.from_url(plain, **options), prefix, count
     if parts.scheme not in ("redis", "rediss", "unix"):
         raise InvalidArgument(
             f"url must start with redis://, rediss:// or redis+cluster://, got {parts.scheme!r}"
         )
     plain = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
-    return redis.Redis.from_url(plain, **options), prefix
+    return redis.Redis.from_url(plain, **options), prefix, count
+
+
+@contextlib.contextmanager
+def _reaching(name: str) -> Iterator[None]:
+    """Every Redis failure in the caller's terms: :class:`LogUnavailable`."""
+    import redis
+
+    try:
+        yield
+    except redis.RedisError as exc:
+        raise LogUnavailable(f"the Redis log {name!r} is unavailable: {exc}") from None
+
+
+class RedisDirectory:
+    """Which partition holds each org: the hash ``{<prefix>}:directory`` (a hash tag of its
+    own), field the org id, value the partition number. An entry never changes once set.
+    Every Redis failure is raised as :class:`LogUnavailable`."""
+
+    def __init__(self, url: str) -> None:
+        self._redis, prefix, self.partitions = _client(url)
+        self.name = f"{prefix}:directory"
+        self.key = "{" + prefix + "}:directory"
+
+    def claim(self, org: int, partition: int) -> int:
+        """Record ``org`` on ``partition`` unless it is recorded already (``HSETNX``), and
+        return the partition it is recorded on. One pipelined round trip."""
+        with _reaching(self.name):
+            pipe = self._redis.pipeline(transaction=False)
+            pipe.hsetnx(self.key, str(org), str(partition))
+            pipe.hget(self.key, str(org))
+            _, stored = pipe.execute()
+        return int(stored)
+
+    def lookup(self, org: int) -> int | None:
+        """The partition ``org`` is recorded on, or ``None``. One round trip (``HGET``)."""
+        with _reaching(self.name):
+            stored = self._redis.hget(self.key, str(org))
+        return None if stored is None else int(stored)
+
+    def close(self) -> None:
+        """Close the client's connections."""
+        self._redis.close()
 
 
 class RedisLog:
@@ -72,22 +141,21 @@ class RedisLog:
     connections); every Redis failure is raised as :class:`LogUnavailable`."""
 
     def __init__(self, url: str, partition: int = 0) -> None:
-        self._redis, prefix = _client(url)
+        self._redis, prefix, count = _client(url)
+        if isinstance(partition, bool) or not isinstance(partition, int):
+            raise InvalidArgument(f"partition must be an int, not {type(partition).__name__}")
+        if not 0 <= partition < count:
+            raise InvalidArgument(f"partition must be in [0, {count}), got {partition}")
+        self.partitions = count
         self.name = f"{prefix}:p{partition}"
         tag = "{" + self.name + "}"
         self.stream = f"{tag}:log"
         self.snapshot_key = f"{tag}:snapshot"
         self._store = self._redis.register_script(_STORE)
 
-    @contextlib.contextmanager
-    def _reaching(self) -> Iterator[None]:
+    def _reaching(self) -> contextlib.AbstractContextManager[None]:
         """Every Redis failure in the caller's terms: :class:`LogUnavailable`."""
-        import redis
-
-        try:
-            yield
-        except redis.RedisError as exc:
-            raise LogUnavailable(f"the Redis log {self.name!r} is unavailable: {exc}") from None
+        return _reaching(self.name)
 
     def append_and_read(
         self, payload: bytes, position: str | None, count: int = 1000

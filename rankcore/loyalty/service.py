@@ -414,6 +414,8 @@ class LoyaltyService:
         scope: ScopeArg,
         activities: Sequence[Sequence[Any]],
         now: datetime,
+        *,
+        results: bool = True,
     ) -> tuple[
         tuple[ActivityResult | None, ...], tuple[tuple[int, RankcoreError], ...], list[object]
     ]:
@@ -427,7 +429,9 @@ class LoyaltyService:
         An activity the domain refuses (unknown customer, closed period, a time after
         ``now``, a reused event id, a total that cannot be ranked) changes nothing and is
         reported by position; the others are applied. Returns the results (``None`` for a
-        refused activity), the refusals and the events. O(b t log n) for b activities and
+        refused activity), the refusals and the events. ``results=False`` (a replay, which
+        reads only whether each activity counted) gives every counted activity one shared
+        ``ActivityResult(False)`` instead of its updates. O(b t log n) for b activities and
         t targets on their metrics.
         """
         org = resolve_one(self._tenants, scope)
@@ -437,9 +441,10 @@ class LoyaltyService:
         by_metric = self._by_metric
         routes: dict[str, list[tuple[_Group, Tracker]]] = {}  # metric -> its targets
         keeps: dict[int, datetime] = {}  # id(period) -> when its event ids are forgotten
-        results: list[ActivityResult | None] = []
+        answers: list[ActivityResult | None] = []
         refusals: list[tuple[int, RankcoreError]] = []
         events: list[object] = []
+        known: set[int] = set()  # customers found in this batch already
         # Board writes wait for the end of the batch: one Leaderboard.load per board applies
         # them in order (equal to setting each in turn) at the cost of one sort.
         deferred: dict[int, tuple[PeriodBoard, Leaderboard[Any], _Deferred]] = {}
@@ -452,14 +457,18 @@ class LoyaltyService:
                             f"at ({at.isoformat()}) is later than the engine's time"
                             f" ({now.isoformat()})"
                         )
-                    if customers(org, customer) is None:
-                        raise CustomerNotFound(f"customer {customer} does not exist in org {org}")
+                    if customer not in known:
+                        if customers(org, customer) is None:
+                            raise CustomerNotFound(
+                                f"customer {customer} does not exist in org {org}"
+                            )
+                        known.add(customer)
                     if key is not None:
                         earlier = None if seen is None else seen.get(key)
                         if earlier is not None:
                             digest = fingerprint(customer, metric, value)
                             if same_event(earlier.fingerprint, earlier.at, digest, given):
-                                results.append(_DUPLICATE)
+                                answers.append(_DUPLICATE)
                                 continue
                             raise EventIdConflict(
                                 f"event_id {key!r} was already counted for another activity"
@@ -492,7 +501,7 @@ class LoyaltyService:
                         if total is not None:
                             plan.append((tracker, period, total))
                 except RankcoreError as exc:
-                    results.append(None)
+                    answers.append(None)
                     refusals.append((position, exc))
                     continue
                 done: list[TargetUpdate] = []
@@ -510,12 +519,12 @@ class LoyaltyService:
                     seen[key] = _Unhashed(forget_at, (customer, metric, value), at)
                     self._due_seq += 1
                     heapq.heappush(self._forget, (forget_at, self._due_seq, org, key))
-                results.append(ActivityResult(False, updates))
+                answers.append(ActivityResult(False, updates) if results else _COUNTED)
         finally:
             for board, real, recorder in deferred.values():
                 board.board = real
                 real.load(recorder.writes)
-        return tuple(results), tuple(refusals), events
+        return tuple(answers), tuple(refusals), events
 
     # -- enrollment -------------------------------------------------------------------------
 
@@ -1016,6 +1025,7 @@ def _seen_from(row: list[Any]) -> tuple[str, _Seen]:
 
 
 _DUPLICATE: Final = ActivityResult(True)
+_COUNTED: Final = ActivityResult(False)
 _ZONES: Final = (ZoneInfo, timezone)  # tzinfo types that always give an offset
 _INNER_EARLIEST: Final = EARLIEST + timedelta(days=2)
 _INNER_LATEST: Final = LATEST - timedelta(days=2)
