@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Final
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from rankcore.api.http import JSON, Request, Response
@@ -217,24 +217,36 @@ def _board(board: TargetLeaderboard) -> JSON:
     }
 
 
+def _one_record(
+    request: Request, group: str, target: str, what: str
+) -> tuple[int, int, Mapping[str, Any], int, str | None]:
+    """The checked path ids and the one record of an enroll-style body (a JSON array of one
+    object): the group and target ids, the record, its ``customerId`` and its
+    ``periodName``. Raises :class:`BadParameter`. O(1)."""
+    check(request)
+    group_id = path_int(group, "targetGroupId")
+    target_id = path_int(target, "targetId")
+    body = request.body
+    if not isinstance(body, list) or len(body) != 1 or not isinstance(body[0], Mapping):
+        raise BadParameter(f"the body must be a JSON array holding one {what} object")
+    record = body[0]
+    customer_id = json_int(record, "customerId", required=True)
+    assert customer_id is not None
+    period_name = record.get("periodName")
+    if period_name is not None and not isinstance(period_name, str):
+        raise BadParameter("periodName must be a string")
+    return group_id, target_id, record, customer_id, period_name
+
+
 # -- POST /v3.1/targetGroups/{targetGroupId}/targets/{targetId}/enroll -------------------------
 
 
 def enroll(engine: Engine, request: Request, group: str, target: str) -> Response:
     """Capillary's enroll / re-enroll (seed 002): a JSON array of at most one record."""
     try:
-        check(request)
-        group_id = path_int(group, "targetGroupId")
-        target_id = path_int(target, "targetId")
-        body = request.body
-        if not isinstance(body, list) or len(body) != 1 or not isinstance(body[0], Mapping):
-            raise BadParameter("the body must be a JSON array holding one enrollment object")
-        record = body[0]
-        customer_id = json_int(record, "customerId", required=True)
-        assert customer_id is not None
-        period_name = record.get("periodName")
-        if period_name is not None and not isinstance(period_name, str):
-            raise BadParameter("periodName must be a string")
+        group_id, target_id, record, customer_id, period_name = _one_record(
+            request, group, target, "enrollment"
+        )
         balance = json_int(record, "initialBalance", required=False)
         reset = record.get("resetStreakStatus")
         if reset is not None and not isinstance(reset, bool):
@@ -294,18 +306,9 @@ def unenroll(engine: Engine, request: Request, group: str, target: str) -> Respo
     """Capillary's unenroll: a JSON array of one record (``customerId``, and ``periodName``
     for milestones), answered in the enroll API's envelope."""
     try:
-        check(request)
-        group_id = path_int(group, "targetGroupId")
-        target_id = path_int(target, "targetId")
-        body = request.body
-        if not isinstance(body, list) or len(body) != 1 or not isinstance(body[0], Mapping):
-            raise BadParameter("the body must be a JSON array holding one unenrollment object")
-        record = body[0]
-        customer_id = json_int(record, "customerId", required=True)
-        assert customer_id is not None
-        period_name = record.get("periodName")
-        if period_name is not None and not isinstance(period_name, str):
-            raise BadParameter("periodName must be a string")
+        group_id, target_id, _, customer_id, period_name = _one_record(
+            request, group, target, "unenrollment"
+        )
         engine.unenroll(_scope(request), group_id, target_id, customer_id, period_name=period_name)
     except REFUSED as exc:
         return _refusal(exc, None)
