@@ -5,13 +5,16 @@
 Starts its own ``redis-server`` on a free loopback port (no persistence) in a temporary
 directory and stops it at the end. Reports, for one campaign award per call:
 
-- the embedded engine (in memory, no log), a replica (``Engine.connect``: XADD, then apply
-  the log up to its own entry) and raw Redis (ZINCRBY and ZCOUNT for the new rank, in one
-  pipelined round trip), as calls per second and as ratios;
+- the embedded engine (in memory, no log), a replica (``Engine.connect``: XADD and XRANGE
+  in one round trip, then apply the log up to its own entry), a raw ZINCRBY, a raw ZINCRBY
+  and ZCOUNT (the new rank) pipelined in one round trip, and a PING, best of 5 alternating
+  rounds, with the verdict on the goal (a replicated write at most one round trip more than
+  a raw ZINCRBY);
 - replicated write throughput of activities: one ``record_activity`` per call (one XADD
   each) against ``record_activities`` with a batch of 100 per call (one XADD, one log entry,
   for the 100), as events per second, next to the embedded engine doing the same;
-- a replica's local read (``campaign_entry``) against a ZREVRANGE round trip;
+- a replica's local read (``campaign_entry``) against a ZREVRANGE round trip, with the
+  verdict on the goal (at least 20x);
 - the apply rate of a new replica catching up on the whole stream;
 - the follow lag: from the start of a write on one replica until a ``follow=True`` replica
   sees it (the write's own round trip included).
@@ -52,6 +55,7 @@ def _rate(calls: int, action: Callable[[int], object]) -> float:
 
 
 BATCH = 100
+ROUNDS = 5
 CUSTOMERS = 500
 
 
@@ -140,19 +144,33 @@ def _run(port: int, client: redis.Redis, ops: int) -> None:
         pipe.zcount("raw", 1, "+inf")
         pipe.execute()
 
-    results = {
-        "embedded": _rate(ops, lambda k: embedded.award("camp", f"s{k % 500}", 1)),
-        "replica": _rate(ops, lambda k: replica.award("camp", f"s{k % 500}", 1)),
-        "raw ZINCRBY+ZCOUNT": _rate(ops, raw),
+    subjects: dict[str, Callable[[int], object]] = {
+        "replica": lambda k: replica.award("camp", f"s{k % 500}", 1),
+        "raw ZINCRBY": lambda k: client.zincrby("one", 1, f"s{k % 500}"),
+        "raw ZINCRBY+ZCOUNT": raw,
+        "PING": lambda k: client.ping(),
+        "embedded": lambda k: embedded.award("camp", f"s{k % 500}", 1),
+        "read replica campaign_entry": lambda k: replica.campaign_entry(1, "camp", f"s{k % 500}"),
+        "read ZREVRANGE 0 19": lambda k: client.zrevrange("raw", 0, 19, withscores=True),
     }
-    for name, rate in results.items():
-        print(f"write {name:>20}: {rate:>10,.0f} calls/s ({1e6 / rate:7.1f} us)")
-    extra = 1e6 / results["replica"] - 1e6 / results["raw ZINCRBY+ZCOUNT"]
-    print(f"a replicated write costs {extra:.1f} us more than a raw ZINCRBY+ZCOUNT round trip")
-    local = _rate(ops, lambda k: replica.campaign_entry(1, "camp", f"s{k % 500}"))
-    remote = _rate(ops, lambda k: client.zrevrange("raw", 0, 19, withscores=True))
-    print(f"read  replica campaign_entry: {local:>10,.0f} calls/s")
-    print(f"read  ZREVRANGE round trip:   {remote:>10,.0f} calls/s ({local / remote:.1f}x)")
+    best = dict.fromkeys(subjects, 0.0)
+    for _ in range(ROUNDS):  # alternating rounds, best of each: the machine's noise cancels
+        for name, action in subjects.items():
+            best[name] = max(best[name], _rate(ops, action))
+    for name, rate in best.items():
+        print(f"{name:>28}: {rate:>10,.0f} calls/s ({1e6 / rate:7.1f} us)")
+    us = {name: 1e6 / rate for name, rate in best.items()}
+    extra = us["replica"] - us["raw ZINCRBY"]
+    print(
+        f"a replicated write costs {extra:.1f} us more than a raw ZINCRBY; one round trip"
+        f" (PING) is {us['PING']:.1f} us: {'PASS' if extra <= us['PING'] else 'FAIL'}"
+        " (goal: at most one round trip more)"
+    )
+    ratio = best["read replica campaign_entry"] / best["read ZREVRANGE 0 19"]
+    print(
+        f"a replica's read is {ratio:.1f}x a ZREVRANGE round trip:"
+        f" {'PASS' if ratio >= 20 else 'FAIL'} (goal: at least 20x)"
+    )
     entries = replica_length = client.xlen("{bench:p0}:log")
     started = time.perf_counter()
     fresh = Engine.connect(url)

@@ -230,6 +230,8 @@ class Engine:
         self._applying = False
         self._deferred: list[object] = []
         self._synced_at: datetime | None = None
+        self._due: datetime | None = None  # a replica's next closing, while _due_known
+        self._due_known = False
         self._follower: threading.Thread | None = None
         self._stop = threading.Event()
         if journal is not None:
@@ -343,6 +345,7 @@ class Engine:
         with self._lock:
             now = self._sync()
             line = self._encode(command, now)
+            self._due_known = False
             result, events, changed = self._apply(command, now)
             if changed:
                 self._applied += _mutations(command)
@@ -660,10 +663,12 @@ class Engine:
     def _sync_replica(self) -> datetime:
         """A replica's closing: append a ``Sync`` when something is due at the wall clock's
         time; reads go on from local state when the log is unreachable."""
-        due = [d for d in (self._campaigns.next_due(), self._loyalty.next_due()) if d is not None]
-        if due:
+        if not self._due_known:  # every applied command forgets it (see _execute)
+            due = [d for d in (self._campaigns.next_due(), self._loyalty.next_due()) if d]
+            self._due, self._due_known = min(due, default=None), True
+        if self._due is not None:
             wall = self._read_wall()
-            if min(due) <= wall:
+            if self._due <= wall:
                 try:
                     self._write_through(Sync(), wall)
                 except LogUnavailable as exc:
@@ -685,15 +690,22 @@ class Engine:
                 raise unrecordable(command) from None
             entry, batch = replica.append_and_read(payload, self._position)
             self._appended += 1
-            return self._catch_up(entry, batch)
+            return self._catch_up(entry, batch, stamp)
 
-    def _catch_up(self, until: str | None, batch: list[tuple[str, bytes]] | None = None) -> Any:
+    def _catch_up(
+        self,
+        until: str | None,
+        batch: list[tuple[str, bytes]] | None = None,
+        wall: datetime | None = None,
+    ) -> Any:
         """Apply the log's entries after the last applied one: up to ``until`` (returning what
         that entry answered, or raising its refusal), or to the end for ``None``. ``batch``
-        holds entries already read (the write path reads them with its append)."""
+        holds entries already read (the write path reads them with its append) and ``wall``
+        the wall clock's time before they were read (else it is read now)."""
         replica = self._replica
         assert replica is not None
-        wall = self._read_wall()
+        if wall is None:
+            wall = self._read_wall()
         outcome: tuple[Any, RankcoreError | None] = (None, None)
         while True:
             if batch is None:
@@ -1692,6 +1704,7 @@ class Engine:
             raise SnapshotCorrupted(f"{source} holds malformed state: {exc!r}") from None
         self._ids.setstate(ids_state)
         self._tenants, self._campaigns, self._loyalty = tenants, campaigns, loyalty
+        self._due_known = False
         self._event_rules = event_rules
         self._journal_seq = seq
         self._position = position

@@ -447,9 +447,8 @@ class Board:
         rank = standing.rank
         if board.ties is not _COMPETITION:
             rank = board.rank(source_id, ties=_COMPETITION)
-        return CampaignEntry(
-            source_id, standing.rank, standing.score, self.table.reward(rank, standing.score)
-        )
+        score = standing.score  # decoded from the key when read: once
+        return CampaignEntry(source_id, standing.rank, score, self.table.reward(rank, score))
 
     def __iter__(self) -> Iterator[IntervalState]:
         """The retained intervals, oldest first."""

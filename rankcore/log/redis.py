@@ -81,8 +81,11 @@ def _client(url: str) -> tuple[Any, str, int]:
         raise InvalidArgument(
             "a Redis log needs the 'redis' extra: pip install 'rankcore[redis]'"
         ) from None
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
     parts, query, prefix, count = _settings(url)
-    options = {"socket_timeout": 10.0, "socket_connect_timeout": 5.0}
+    options: dict[str, Any] = {"socket_timeout": 10.0, "socket_connect_timeout": 5.0}
     if parts.scheme == "redis+cluster":
         plain = urlunsplit(("redis", parts.netloc, parts.path, urlencode(query), ""))
         return redis.cluster.RedisCluster.from_url(plain, **options), prefix, count
@@ -91,6 +94,9 @@ def _client(url: str) -> tuple[Any, str, int]:
             f"url must start with redis://, rediss:// or redis+cluster://, got {parts.scheme!r}"
         )
     plain = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+    # No retries: a resent XADD whose first reply was lost would append the command twice;
+    # a failure is LogUnavailable at once and the next call reconnects.
+    options["retry"] = Retry(NoBackoff(), 0)
     return redis.Redis.from_url(plain, **options), prefix, count
 
 
@@ -152,6 +158,9 @@ class RedisLog:
         self.stream = f"{tag}:log"
         self.snapshot_key = f"{tag}:snapshot"
         self._store = self._redis.register_script(_STORE)
+        # A cluster's pipeline finds the stream's master; a single server is spoken to on
+        # one pooled connection, without the pipeline's bookkeeping (a write's hot path).
+        self._pool = getattr(self._redis, "connection_pool", None)
 
     def _reaching(self) -> contextlib.AbstractContextManager[None]:
         """Every Redis failure in the caller's terms: :class:`LogUnavailable`."""
@@ -163,12 +172,35 @@ class RedisLog:
         """Append one encoded command and read up to ``count`` entries after ``position``
         (the new one among them, unless more than ``count`` came first), in one pipelined
         round trip (``XADD`` then ``XRANGE``); returns the new entry's id and the entries."""
+        start = _after(position)
         with self._reaching():
-            pipe = self._redis.pipeline(transaction=False)
-            pipe.xadd(self.stream, {"c": payload})
-            pipe.xrange(self.stream, min=_after(position), max="+", count=count)
-            entry, rows = pipe.execute()
-        return _text(entry), _entries(rows)
+            if self._pool is None:
+                pipe = self._redis.pipeline(transaction=False)
+                pipe.xadd(self.stream, {"c": payload})
+                pipe.xrange(self.stream, min=start, max="+", count=count)
+                entry, rows = pipe.execute()
+                return _text(entry), _entries(rows)
+            entry, rows = self._exchange(
+                ("XADD", self.stream, "*", "c", payload),
+                ("XRANGE", self.stream, start, "+", "COUNT", count),
+            )
+        # Unparsed XRANGE rows: [id, [field, value]], our one field "c".
+        return _text(entry), [(_text(row[0]), row[1][1]) for row in rows]
+
+    def _exchange(self, *commands: tuple[Any, ...]) -> list[Any]:
+        """Send ``commands`` on one pooled connection and read their replies: one round
+        trip, never retried. A connection that failed midway is dropped, not reused."""
+        pool = self._pool
+        assert pool is not None
+        connection = pool.get_connection()
+        try:
+            connection.send_packed_command(connection.pack_commands(commands))
+            return [connection.read_response() for _ in commands]
+        except BaseException:
+            connection.disconnect()
+            raise
+        finally:
+            pool.release(connection)
 
     def read_after(self, position: str | None, count: int = 1000) -> list[tuple[str, bytes]]:
         """Up to ``count`` entries after ``position`` (from the start for ``None``), in order.

@@ -942,7 +942,8 @@ class Leaderboard(Generic[M]):
             rows = zip(members, ranks, map(self._meta.get, members), keys, strict=True)
         else:
             rows = zip(map(self._members.__getitem__, keys), ranks, repeat(None), keys)
-        return list(map(_new, repeat(self._standing_type), rows))
+        build: Any = self._standing_type  # tuple's own constructor, in C
+        return list(map(build, rows))
 
     def _slice(self, start: int, stop: int, ties: TiePolicy) -> list[Standing[M]]:
         """Standings of entries ``[start, stop)`` with ranks under ``ties``. O(log n + k)."""
@@ -960,7 +961,8 @@ class Leaderboard(Generic[M]):
         bisection; every other run's rank follows from where it starts or stops in ``keys``.
         Competition ranks, the default, are the positions ``start + 1, start + 2, ...``
         corrected only where an entry ties with the one before it: finding those is C-level
-        work (``map``, ``compress``), so a page pays Python for its ties, not its rows.
+        work (``map``, ``any``, ``compress``), so a page pays Python for its ties, not its
+        rows, and a page without ties inside answers a ``range``.
         ``previous``, when known, is the key just before ``keys``: if it does not tie with the
         first entry, that entry's competition rank is ``start + 1`` without a bisection.
         """
@@ -969,9 +971,15 @@ class Leaderboard(Generic[M]):
             return range(start + 1, start + 1 + count)
         parts = list(map(rshift, keys, repeat(LOW_BITS)))
         if ties is _COMPETITION:
-            ranks = list(range(start + 1, start + count + 1))
+            first = start + 1
             if start and (previous is None or previous >> LOW_BITS == parts[0]):
-                ranks[0] = self._rank(keys[0], ties)
+                first = self._rank(keys[0], ties)
+            if not any(map(eq, parts[1:], parts)):  # no ties inside: the positions
+                if first == start + 1:
+                    return range(first, first + count)
+                return [first, *range(start + 2, start + count + 1)]
+            ranks = list(range(start + 1, start + count + 1))
+            ranks[0] = first
             for i in compress(range(1, count), map(eq, parts[1:], parts)):
                 ranks[i] = ranks[i - 1]
             return ranks
