@@ -1,6 +1,7 @@
 """HTTP load: ``rankcore serve`` against a bare Starlette route on the same Uvicorn.
 
     python benchmarks/load.py [--customers 5000] [--participants 2000] [--requests 2000]
+                              [--rounds 3]
 
 Builds a journal holding a Capillary target group of ``--customers`` customers with one
 activity each and a Rehook campaign with ``--participants`` participants, serves it with a
@@ -9,8 +10,9 @@ tiny Starlette app (one route answering a constant JSON body) with ``uvicorn mod
 both with Uvicorn's defaults and no access log. Then, for each case (a Capillary page of 10,
 a Rehook page of 20 with ``source_id``, the bare route) at 1 and at 64 concurrent
 connections, it sends ``--requests`` requests with ``httpx.AsyncClient`` (a connection limit
-equal to the concurrency, a timeout on every request) after a warm-up, and prints requests/s,
-p50 and p99 latency, and each case's throughput as a ratio of the bare route's at the same
+equal to the concurrency, a timeout on every request) after a warm-up, in ``--rounds``
+rounds (default 3) that alternate the cases, and prints each case's best round: requests/s,
+p50 and p99 latency, and its throughput as a ratio of the bare route's best at the same
 concurrency. Loopback only; every process it starts is stopped at the end, errors included.
 Results are quoted in ``docs/performance.md`` ("HTTP server").
 """
@@ -194,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--participants", type=int, default=2000)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", default="1,64")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", help="also write the results to this file")
@@ -245,28 +248,32 @@ def main(argv: list[str] | None = None) -> int:
             ]
             results: list[dict[str, object]] = []
             for concurrency in levels:
-                rates: dict[str, float] = {}
-                cpu: dict[str, float] = {}
-                for name, url, auth, server in cases:
-                    rate, p50, p99, cpu[name] = asyncio.run(
-                        run_case(server, url, auth, concurrency, args.requests, args.warmup)
-                    )
-                    rates[name] = rate
-                    results.append(
-                        {
+                # Alternating rounds, each case's best kept: a neighbour's burst on a shared
+                # machine then costs one round of one case, not the ratio.
+                best: dict[str, dict[str, object]] = {}
+                for _ in range(args.rounds):
+                    for name, url, auth, server in cases:
+                        rate, p50, p99, seconds = asyncio.run(
+                            run_case(server, url, auth, concurrency, args.requests, args.warmup)
+                        )
+                        if name in best and float(best[name]["rps"]) >= rate:  # type: ignore[arg-type]
+                            continue
+                        best[name] = {
                             "case": name,
                             "concurrency": concurrency,
                             "requests": args.requests,
+                            "rounds": args.rounds,
                             "rps": rate,
                             "p50_ms": p50,
                             "p99_ms": p99,
-                            "server_cpu_us": cpu[name] * 1e6,
+                            "server_cpu_us": seconds * 1e6,
                         }
-                    )
-                bare_rate, bare_cpu = rates["bare Starlette route"], cpu["bare Starlette route"]
-                for row in results[-len(cases) :]:
-                    row["ratio"] = float(row["rps"]) / bare_rate  # type: ignore[arg-type]
-                    row["cpu_ratio"] = bare_cpu / cpu[str(row["case"])]
+                bare = best["bare Starlette route"]
+                for name, *_ in cases:
+                    row = best[name]
+                    row["ratio"] = float(row["rps"]) / float(bare["rps"])  # type: ignore[arg-type]
+                    row["cpu_ratio"] = float(bare["server_cpu_us"]) / float(row["server_cpu_us"])  # type: ignore[arg-type]
+                    results.append(row)
         finally:
             for server in servers:
                 server.stop()

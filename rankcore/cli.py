@@ -11,12 +11,16 @@ is UTF-8 whatever the locale.
 from __future__ import annotations
 
 import argparse
+import atexit
 import codecs
 import getpass
 import importlib.metadata
 import io
 import json
+import logging
+import logging.handlers
 import os
+import queue
 import signal
 import sys
 from collections.abc import Sequence
@@ -242,6 +246,26 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
     raise _Terminated
 
 
+def access_handler() -> logging.Handler:
+    """The handler of the access lines: it queues each line for a thread that writes it to
+    standard output, so that a request never waits on the write (the logging cookbook's
+    answer to handlers that block). The thread writes what is queued, then stops, at exit."""
+    lines: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    listener = logging.handlers.QueueListener(lines, logging.StreamHandler(sys.stdout))
+    listener.start()
+    atexit.register(listener.stop)
+    return _Queued(lines)
+
+
+class _Queued(logging.handlers.QueueHandler):
+    """A queue handler that hands the record over as it is: the access lines are one
+    ready string each, so formatting and copying it (what the base class does, for records
+    whose arguments might change) is left to the writing thread's handler."""
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        return record
+
+
 def _log_config() -> dict[str, Any]:
     """Uvicorn's logging, plus rankcore's: the ``rankcore.server`` access lines (JSON, one
     per request) on standard output, other rankcore messages on standard error."""
@@ -250,11 +274,7 @@ def _log_config() -> dict[str, Any]:
     config: dict[str, Any] = json.loads(json.dumps(LOGGING_CONFIG))  # a deep copy
     config["formatters"]["rankcore"] = {"format": "%(message)s"}
     config["formatters"]["rankcore.other"] = {"format": "%(levelname)s %(name)s: %(message)s"}
-    config["handlers"]["rankcore"] = {
-        "class": "logging.StreamHandler",
-        "formatter": "rankcore",
-        "stream": "ext://sys.stdout",
-    }
+    config["handlers"]["rankcore"] = {"()": access_handler, "formatter": "rankcore"}
     config["handlers"]["rankcore.other"] = {
         "class": "logging.StreamHandler",
         "formatter": "rankcore.other",

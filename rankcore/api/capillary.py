@@ -282,7 +282,7 @@ def badge_group(engine: Engine, request: Request) -> Response:
         group = engine.create_badge_group(_scope(request), name, rank, user=request.user)
     except REFUSED as exc:
         return _refusal(exc, [])
-    return Response(200, {"data": _badge(group), "errors": [], "warnings": []})
+    return Response(200, {"data": _badge(group), "errors": [], "warnings": []}, exact=True)
 
 
 def _badge(group: BadgeGroup) -> JSON:
@@ -441,7 +441,7 @@ def badge_groups(engine: Engine, request: Request) -> Response:
         groups = sorted(groups, key=lambda g: -g.rank)
     chosen = groups[page * size : (page + 1) * size]
     body = {"badgeGroups": [_badge_read(g) for g in chosen]}
-    return Response(200, {"data": body, "errors": None, "warnings": None})
+    return Response(200, {"data": body, "errors": None, "warnings": None}, exact=True)
 
 
 def badge_group_by_id(engine: Engine, request: Request, group_id: str) -> Response:
@@ -453,7 +453,8 @@ def badge_group_by_id(engine: Engine, request: Request, group_id: str) -> Respon
         return _refusal(exc, None)
     if group is None:
         return Response(404, error(*BADGE_NOT_FOUND, empty=None))
-    return Response(200, {"data": _badge_read(group), "errors": None, "warnings": None})
+    body = {"data": _badge_read(group), "errors": None, "warnings": None}
+    return Response(200, body, exact=True)
 
 
 # -- GET /v3/targetGroups, /{id}, /{id}/targets, /{id}/targetPeriods --------------------------

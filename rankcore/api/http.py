@@ -81,15 +81,16 @@ class Params(Mapping[str, str]):
             if upper:
                 name = name.upper()
             text = _single(value)
-            label = echo(name)
             if text is None:
                 if isinstance(value, list | tuple):
                     what = f"a list of {len(value)} values"
                 else:
                     what = type(value).__name__
-                problems.append(f"{kind} {label} must be one string, not {what}")
+                problems.append(f"{kind} {echo(name)} must be one string, not {what}")
             elif values.setdefault(name, text) != text:
-                problems.append(f"{kind} {label} is given more than once, with different values")
+                problems.append(
+                    f"{kind} {echo(name)} is given more than once, with different values"
+                )
         return cls(values, tuple(dict.fromkeys(problems)))
 
     def __getitem__(self, name: str) -> str:
@@ -224,10 +225,13 @@ class Response:
 
     status: int
     body: JSON
+    exact: bool = False
+    """Whether the body holds :class:`~rankcore.api.jsontext.ExactNumber` values to write
+    as the vendor spells them (badge groups' timestamps); ``False`` writes the JSON text
+    in C, each such value as the float it also is."""
 
     def to_json(self) -> str:
-        """The body as JSON text, keys in the vendor's order, non-ASCII kept, exact numbers
-        (:class:`~rankcore.api.jsontext.ExactNumber`) as the vendor spells them. The text
-        always encodes to UTF-8: a lone surrogate is written as its ``\\u`` escape.
-        O(size of the body)."""
-        return dumps(self.body)
+        """The body as JSON text, keys in the vendor's order, non-ASCII kept, and exact
+        numbers as the vendor spells them when :attr:`exact`. The text always encodes to
+        UTF-8: a lone surrogate is written as its ``\\u`` escape. O(size of the body)."""
+        return dumps(self.body, exact=self.exact)

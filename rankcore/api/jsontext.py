@@ -153,35 +153,6 @@ def echo(text: str, limit: int = ECHO_LIMIT) -> str:
     return _SURROGATE.sub("\ufffd", text)
 
 
-def _has_exact(value: object) -> bool:
-    """Whether ``value`` (a response body) holds an :class:`ExactNumber`: one pass over the
-    values (about a third of the time :func:`json.dumps` takes). Gives up (``False``) after
-    :data:`MAX_VALUES` values, so that a cyclic body reaches :func:`json.dumps`, which
-    refuses it."""
-    stack: list[Any] = [value]  # Any: the exact-type tests below do not narrow for mypy
-    pop, push = stack.pop, stack.extend
-    for _ in range(MAX_VALUES):
-        if not stack:
-            return False
-        item = pop()
-        kind = type(item)  # exact types first: the common cases, cheaply
-        if kind is dict:
-            push(item.values())
-        elif kind is list or kind is tuple:
-            push(item)
-        elif kind is ExactNumber:
-            return True
-        elif kind is str or kind is int or item is None:
-            continue
-        elif isinstance(item, dict):
-            push(item.values())
-        elif isinstance(item, list | tuple):
-            push(item)
-        elif isinstance(item, ExactNumber):
-            return True
-    return False
-
-
 def _key(key: object) -> str:
     """An object key as :func:`json.dumps` writes it (it converts scalars to strings)."""
     if not isinstance(key, str):
@@ -215,16 +186,15 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\u{ord(match.group()):04x}"
 
 
-def dumps(value: Any) -> str:
+def dumps(value: Any, *, exact: bool = False) -> str:
     """``value`` (a response body) as JSON text: keys in order, non-ASCII characters kept,
     lone surrogates escaped as ``\\udxxx`` (so the text always encodes to UTF-8 and parses
-    back to ``value``), :class:`ExactNumber` values verbatim.
+    back to ``value``), and with ``exact``, :class:`ExactNumber` values verbatim.
 
-    A body is first scanned for exact numbers; one without any takes :func:`json.dumps`'s C
-    path, one with some a small Python writer (about three times slower; only badge groups
-    have them). O(size of the body).
+    Without ``exact`` the body takes :func:`json.dumps`'s C path, which writes an
+    :class:`ExactNumber` as the float it also is; with it, a small Python writer (about
+    three times slower; only badge groups need it). O(size of the body).
     """
-    exact = _has_exact(value)
     text = "".join(_pieces(value)) if exact else json.dumps(value, ensure_ascii=False)
     if text.isascii():
         return text

@@ -431,9 +431,10 @@ class Board:
         by_competition = board.page(offset, limit, ties=_COMPETITION)
         shown = by_competition if board.ties is _COMPETITION else board.page(offset, limit)
         reward = self.table.reward
+        scores = [c.score for c in by_competition]  # decoded from the keys when read: once
         return tuple(
-            CampaignEntry(str(c.member), s.rank, c.score, reward(c.rank, c.score))
-            for c, s in zip(by_competition, shown, strict=True)
+            CampaignEntry(str(c.member), s.rank, score, reward(c.rank, score))
+            for c, s, score in zip(by_competition, shown, scores, strict=True)
         )
 
     def entry(self, state: IntervalState, source_id: str) -> CampaignEntry | None:

@@ -19,6 +19,7 @@ import os
 import time
 from collections.abc import AsyncIterator
 from typing import Any, Final
+from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -179,8 +180,14 @@ class _Server:
         return await run_in_threadpool(handle, engine, request)
 
     async def _read(self, http: HTTPRequest) -> bytes:
-        """The body, refused with :class:`_BodyTooLarge` as soon as it passes the cap."""
-        declared = http.headers.get("content-length", "")
+        """The body, refused with :class:`_BodyTooLarge` as soon as it passes the cap. A
+        HTTP/1 request with neither ``Content-Length`` nor ``Transfer-Encoding`` has none
+        (its message framing): it is not read."""
+        headers = http.headers
+        framed = "content-length" in headers or "transfer-encoding" in headers
+        if not framed and http.scope.get("http_version") in ("1.0", "1.1"):
+            return b""
+        declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_body:
             raise _BodyTooLarge
         chunks: list[bytes] = []
@@ -283,7 +290,8 @@ def _query(http: HTTPRequest) -> dict[str, str | list[str]]:
     """Query parameters by name; a name given more than once keeps all its values as a list,
     which the router refuses as invalid input."""
     values: dict[str, list[str]] = {}
-    for name, value in http.query_params.multi_items():
+    # As Starlette's query_params reads it, without building its multi-dict.
+    for name, value in parse_qsl(http.scope["query_string"].decode("latin-1"), True):
         values.setdefault(name, []).append(value)
     return {name: found[0] if len(found) == 1 else found for name, found in values.items()}
 

@@ -48,10 +48,21 @@ class Metrics:
             registry=self.registry,
         )
 
+        # The labelled children by (route, status): both label sets are bounded (see the
+        # module text), and a child looked up once skips labels()' checks and lock after.
+        self._children: dict[tuple[str, int], tuple[Counter, Histogram]] = {}
+
     def observe(self, route: str, status: int, seconds: float) -> None:
         """Count one answered request. O(1)."""
-        self.requests.labels(route=route, status=str(status)).inc()
-        self.seconds.labels(route=route).observe(seconds)
+        children = self._children.get((route, status))
+        if children is None:
+            children = (
+                self.requests.labels(route=route, status=str(status)),
+                self.seconds.labels(route=route),
+            )
+            self._children[(route, status)] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     def render(self) -> bytes:
         """The registry in Prometheus' text exposition format."""
