@@ -339,3 +339,26 @@ def test_a_subscriber_that_writes_on_a_replica_writes_through_the_log(
     assert first.snapshot() == second.snapshot()
     first.close()
     second.close()
+
+
+def test_a_write_after_redis_dropped_the_connection_is_appended_once(
+    server: RedisServer,
+) -> None:
+    """The log's client never resends a command (a resent XADD whose reply was lost would
+    append it twice); a pooled connection the server closed is replaced before use, so
+    the write after it goes through, once."""
+    import redis
+
+    engine = Engine.connect(server.url, clock=ManualClock(T0 + HOUR))
+    build(engine)
+    admin = redis.Redis(port=server.port)
+    stream = "{test:p0}:log"
+    for round_ in range(3):
+        before = admin.xlen(stream)
+        assert admin.client_kill_filter(_type="normal", skipme=True) >= 1
+        engine.award("camp", "ann", 5, event_id=f"after-kill-{round_}")
+        assert admin.xlen(stream) == before + 1
+    entry = engine.campaign_entry(1, "camp", "ann")
+    assert entry is not None and entry.points == 15
+    admin.close()
+    engine.close()
