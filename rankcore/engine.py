@@ -25,9 +25,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from rankcore.campaigns.book import CampaignBook
 from rankcore.campaigns.brackets import Bracket
-from rankcore.campaigns.errors import CampaignNotFound
 from rankcore.campaigns.events import IntervalClosed, Payout
 from rankcore.campaigns.views import (
     AwardBatchResult,
@@ -77,7 +75,6 @@ from rankcore.commands import (
     UpdateCustomer,
     decode_command,
     encode_args,
-    make_event_rule,
     unrecordable,
 )
 from rankcore.errors import InvalidArgument, InvalidArgumentType, RankcoreError
@@ -88,7 +85,6 @@ from rankcore.loyalty.badges import BadgeGroup
 from rankcore.loyalty.customers import Customer, CustomerProfile
 from rankcore.loyalty.periods import Period
 from rankcore.loyalty.scope import Scope
-from rankcore.loyalty.service import LoyaltyService
 from rankcore.loyalty.targets import EnrollmentMode, Target, TargetGroup, TargetType
 from rankcore.loyalty.views import (
     ActivityResult,
@@ -124,7 +120,8 @@ from rankcore.persistence.snapshot import (
 )
 from rankcore.ranking.policy import Order, TiePolicy
 from rankcore.ranking.standing import Score
-from rankcore.tenancy import Org, Tenants
+from rankcore.state import State
+from rankcore.tenancy import Org
 from rankcore.timeline.clock import (
     EARLIEST,
     Clock,
@@ -207,10 +204,7 @@ class Engine:
         self._lock = threading.RLock()
         self._ids = ids if ids is not None else IdGenerator(_seed(seed))
         self._events = EventBus()
-        self._tenants = Tenants()
-        self._campaigns = CampaignBook(self._tenants, self._ids)
-        self._loyalty = LoyaltyService(self._tenants, self._ids)
-        self._event_rules: dict[int, dict[str, EventRule]] = {}  # org -> campaign id -> rule
+        self._state = State.new(self._ids)
         # -- persistence (see the section at the end) --
         self._journal: Journal | None = None
         self._journal_seq = 0
@@ -315,21 +309,13 @@ class Engine:
         if self._replica is not None and not self._applying:
             return self._sync_replica()
         now = self._read_clock()
-        events = self._close_due(now)
+        events = self._state.close_due(now)
         if events:
             line = self._encode(Sync(), now)  # closings with effects depend on when they ran
             if line is not None:
                 self._append(line)
             self._publish(events)
         return now
-
-    def _close_due(self, now: datetime) -> list[object]:
-        """Every domain's closing at ``now``; returns the events to publish, in order."""
-        events: list[object] = list(self._campaigns.close_due(now))
-        closed = self._loyalty.close_due(now)
-        if closed:
-            events.extend(closed)
-        return events
 
     # -- the write path -----------------------------------------------------------------------
 
@@ -346,170 +332,13 @@ class Engine:
             now = self._sync()
             line = self._encode(command, now)
             self._due_known = False
-            result, events, changed = self._apply(command, now)
+            result, events, changed = self._state.apply(command, now, results=not self._replaying)
             if changed:
                 self._applied += _mutations(command)
                 if line is not None:
                     self._append(line, _mutations(command))
             self._publish(events)
             return cast(R, result)
-
-    def _apply(self, command: Command[Any], now: datetime) -> tuple[Any, list[object], bool]:
-        """Apply ``command`` at ``now``: its result, its events, whether it changed state."""
-        loyalty, campaigns = self._loyalty, self._campaigns
-        match command:
-            case Sync() | AdvanceTo():
-                return None, [], True  # _sync has closed what was due at ``now``
-            case AddOrg(org_id, timezone, leaderboards, connected):
-                org = self._tenants.add(
-                    org_id, timezone, leaderboards=leaderboards, connected=connected
-                )
-                return org, [], True
-            case CreateCampaign():
-                info, closed = campaigns.create(
-                    command.org,
-                    recurrence=command.recurrence,
-                    start=command.start,
-                    end=command.end,
-                    brackets=command.brackets,
-                    order=command.order,
-                    ties=command.ties,
-                    campaign_id=command.campaign_id,
-                    retention=command.retention,
-                    activity_ids=command.activity_ids,
-                    now=now,
-                )
-                return info, list(closed), True
-            case Register(org, source_id):
-                new = campaigns.register(org, source_id)
-                return new, [], new
-            case Award(campaign_id, source_id, points, at, event_id, org):
-                award = campaigns.award(
-                    campaign_id, source_id, points, at, event_id=event_id, org=org, now=now
-                )
-                return award, [], not award.duplicate
-            case AwardMany(campaign_id, awards, org):
-                awarded = campaigns.award_many(campaign_id, awards, org=org, now=now)
-                return awarded, [], awarded.changed
-            case AddCustomer(org, customer_id):
-                return loyalty.add_customer(org, customer_id, command.profile()), [], True
-            case UpdateCustomer(org, customer_id, profile):
-                return loyalty.update_customer(org, customer_id, profile), [], True
-            case CreateTargetGroup(org, group_id, name, active, leaderboard):
-                group = loyalty.create_target_group(
-                    org, group_id, name, active=active, leaderboard=leaderboard
-                )
-                return group, [], True
-            case SetTargetGroupActive(org, group_id, active):
-                return loyalty.set_target_group_active(org, group_id, active), [], True
-            case AddPeriod(org, group_id, period_id, ref_code, name, start, end):
-                period = loyalty.add_period(
-                    org,
-                    group_id,
-                    period_id,
-                    ref_code=ref_code,
-                    name=name,
-                    start=start,
-                    end=end,
-                    now=now,
-                )
-                return period, [], True
-            case AddTarget():
-                target = loyalty.add_target(
-                    command.org,
-                    command.group_id,
-                    command.target_id,
-                    name=command.name,
-                    type=command.type,
-                    metric=command.metric,
-                    value=command.value,
-                    streak_length=command.streak_length,
-                    leaderboard=command.leaderboard,
-                    ties=command.ties,
-                    order=command.order,
-                    enrollment=command.enrollment,
-                )
-                return target, [], True
-            case RecordActivity(org, customer, metric, value, at, event_id):
-                activity, events = loyalty.record_activity(
-                    org, customer, metric, value, at, event_id, now
-                )
-                return activity, events, not activity.duplicate
-            case RecordActivities(org, activities):
-                results, refusals, events = loyalty.record_activities(
-                    org, activities, now, results=not self._replaying
-                )
-                batch = BatchResult(results, refusals)
-                return batch, events, batch.changed
-            case Enroll(org, group_id, target_id, customer_id, name, balance, reset):
-                status, events = loyalty.enroll(
-                    org,
-                    group_id,
-                    target_id,
-                    customer_id,
-                    period_name=name,
-                    initial_balance=balance,
-                    reset_streak=reset,
-                    now=now,
-                )
-                return status, events, True
-            case Unenroll(org, group_id, target_id, customer_id, name):
-                status = loyalty.unenroll(
-                    org, group_id, target_id, customer_id, period_name=name, now=now
-                )
-                return status, [], True
-            case CreateBadgeGroup(org, name, rank, user):
-                return loyalty.create_badge_group(org, name, rank, user, now), [], True
-            case TrackEvent(org, campaign_id, event_name, points, points_field):
-                return self._track_event(org, campaign_id, event_name, points, points_field)
-            case CreateBoard():
-                board, closed = campaigns.create_board(
-                    command.org,
-                    command.board_id,
-                    order=command.order,
-                    ties=command.ties,
-                    subscore=command.subscore,
-                    operator=command.operator,
-                    reset=command.reset,
-                    brackets=command.brackets,
-                    join_required=command.join_required,
-                    capacity=command.capacity,
-                    max_submissions=command.max_submissions,
-                    grace=command.grace,
-                    start=command.start,
-                    end=command.end,
-                    retention=command.retention,
-                    now=now,
-                )
-                return board, list(closed), True
-            case JoinBoard(org, board_id, member):
-                new = campaigns.join(org, board_id, member, now=now)
-                return new, [], new
-            case Submit(org, board_id, member, score, subscore, meta, at, event_id):
-                standing, duplicate = campaigns.submit(
-                    org,
-                    board_id,
-                    member,
-                    score,
-                    subscore=subscore,
-                    meta=meta,
-                    at=at,
-                    event_id=event_id,
-                    now=now,
-                )
-                return standing, [], not duplicate
-            case SubmitMany(org, board_id, entries):
-                submitted, changed = campaigns.submit_many(org, board_id, entries, now=now)
-                return submitted, [], changed
-            case RemoveMember(org, board_id, member):
-                removed = campaigns.remove(org, board_id, member)
-                return removed, [], removed
-            case EndBoard(org, board_id):
-                ended = campaigns.end_board(org, board_id, now=now)
-                return tuple(ended), list(ended), True
-            case DeleteBoard(org, board_id):
-                return campaigns.delete_board(org, board_id), [], True
-        raise AssertionError(f"no way to apply {command!r}")  # pragma: no cover
 
     def _encode(self, command: Command[Any], now: datetime) -> bytes | None:
         """The journal line of ``command`` acting at ``now`` (``None``: nothing to append).
@@ -664,8 +493,7 @@ class Engine:
         """A replica's closing: append a ``Sync`` when something is due at the wall clock's
         time; reads go on from local state when the log is unreachable."""
         if not self._due_known:  # every applied command forgets it (see _execute)
-            due = [d for d in (self._campaigns.next_due(), self._loyalty.next_due()) if d]
-            self._due, self._due_known = min(due, default=None), True
+            self._due, self._due_known = self._state.next_due(), True
         if self._due is not None:
             wall = self._read_wall()
             if self._due <= wall:
@@ -817,7 +645,7 @@ class Engine:
         org_id = check_id(org_id, "org_id")
         with self._lock:
             self._check_usable()
-            return self._tenants.get(org_id)
+            return self._state.tenants.get(org_id)
 
     # -- campaigns (Rehook-style leaderboard campaigns) -----------------------------------------
 
@@ -864,7 +692,7 @@ class Engine:
         """Tenant ``org``'s campaign ``campaign_id``, or ``None``. O(1)."""
         with self._lock:
             self._sync()
-            return self._campaigns.find(org, campaign_id)
+            return self._state.campaigns.find(org, campaign_id)
 
     def register(self, org: int, source_id: str) -> bool:
         """Register a customer ``source_id`` with tenant ``org``; returns whether it was new.
@@ -917,7 +745,7 @@ class Engine:
         """The campaign's retained intervals so far, oldest first. O(intervals)."""
         with self._lock:
             self._sync()
-            return self._campaigns.intervals(org, campaign_id)
+            return self._state.campaigns.intervals(org, campaign_id)
 
     def campaign_interval(
         self, org: int, campaign_id: str, activity_id: str | None = None
@@ -925,7 +753,7 @@ class Engine:
         """Interval ``activity_id`` (default: the active, else the latest), or ``None``. O(1)."""
         with self._lock:
             self._sync()
-            return self._campaigns.interval(org, campaign_id, activity_id)
+            return self._state.campaigns.interval(org, campaign_id, activity_id)
 
     def campaign_page(
         self, org: int, campaign_id: str, page: int = 1, *, activity_id: str | None = None
@@ -936,7 +764,7 @@ class Engine:
         """
         with self._lock:
             self._sync()
-            return self._campaigns.page(org, campaign_id, page, activity_id)
+            return self._state.campaigns.page(org, campaign_id, page, activity_id)
 
     def campaign_entry(
         self, org: int, campaign_id: str, source_id: str, *, activity_id: str | None = None
@@ -945,7 +773,7 @@ class Engine:
         :class:`SourceNotFound` for a source id the tenant does not know. O(log n)."""
         with self._lock:
             self._sync()
-            return self._campaigns.entry(org, campaign_id, source_id, activity_id)
+            return self._state.campaigns.entry(org, campaign_id, source_id, activity_id)
 
     def campaign_payouts(
         self, org: int, campaign_id: str, activity_id: str
@@ -954,7 +782,7 @@ class Engine:
         interval). O(payouts)."""
         with self._lock:
             self._sync()
-            return self._campaigns.payouts(org, campaign_id, activity_id)
+            return self._state.campaigns.payouts(org, campaign_id, activity_id)
 
     def campaign_leaderboard(
         self,
@@ -972,7 +800,7 @@ class Engine:
         """
         with self._lock:
             self._sync()
-            return self._campaigns.leaderboard(
+            return self._state.campaigns.leaderboard(
                 org, campaign_id, activity_id=activity_id, page=page, source_id=source_id
             )
 
@@ -982,7 +810,7 @@ class Engine:
         with self._lock:
             self._sync()
             found: list[CampaignInfo] = []
-            for campaign in self._campaigns._campaigns.values():  # no public listing yet
+            for campaign in self._state.campaigns._campaigns.values():  # no public listing yet
                 info = campaign.info
                 if isinstance(info, CampaignInfo) and info.org == org:
                     found.append(info)
@@ -1011,20 +839,8 @@ class Engine:
         org = check_id(org, "org")
         with self._lock:
             self._check_usable()
-            rules = self._event_rules.get(org, {}).values()
+            rules = self._state.event_rules.get(org, {}).values()
             return [r for r in rules if event_name is None or r.event_name == event_name]
-
-    def _track_event(
-        self, org: int, campaign_id: object, event_name: object, points: object, field: object
-    ) -> tuple[EventRule, list[object], bool]:
-        org = check_id(org, "org")
-        rule = make_event_rule(org, campaign_id, event_name, points, field)
-        if self._campaigns.find(org, rule.campaign_id) is None:
-            raise CampaignNotFound(rule.campaign_id)
-        rules = self._event_rules.setdefault(org, {})
-        rules.pop(rule.campaign_id, None)  # a new rule goes last
-        rules[rule.campaign_id] = rule
-        return rule, [], True
 
     # -- boards -------------------------------------------------------------------------------
     # Named boards of an org: tournaments, and Rehook campaigns (boards made by
@@ -1141,20 +957,20 @@ class Engine:
         """The settings of ``org``'s board ``board_id``, or ``None``. O(1)."""
         with self._lock:
             self._sync()
-            return self._campaigns.board(org, board_id)
+            return self._state.campaigns.board(org, board_id)
 
     def boards(self, org: int) -> tuple[BoardInfo, ...]:
         """Every board of ``org``, campaigns included, in creation order. O(boards)."""
         with self._lock:
             self._sync()
-            return self._campaigns.boards(org)
+            return self._state.campaigns.boards(org)
 
     def board_intervals(self, org: int, board_id: str) -> tuple[BoardInterval, ...]:
         """The board's retained intervals, oldest first (past ones kept per ``retention``).
         O(intervals)."""
         with self._lock:
             self._sync()
-            return self._campaigns.board_intervals(org, board_id)
+            return self._state.campaigns.board_intervals(org, board_id)
 
     def board_page(
         self, org: int, board_id: str, offset: int, limit: int, *, interval: str | None = None
@@ -1163,7 +979,7 @@ class Engine:
         (an activity id; default: the current one, else the latest). O(log n + limit)."""
         with self._lock:
             self._sync()
-            return self._campaigns.board_page(org, board_id, offset, limit, interval)
+            return self._state.campaigns.board_page(org, board_id, offset, limit, interval)
 
     def board_around(
         self,
@@ -1179,7 +995,9 @@ class Engine:
         (``[]`` when it has no score there). O(log n + before + after)."""
         with self._lock:
             self._sync()
-            return self._campaigns.board_around(org, board_id, member, before, after, interval)
+            return self._state.campaigns.board_around(
+                org, board_id, member, before, after, interval
+            )
 
     def board_among(
         self, org: int, board_id: str, members: Iterable[str], *, interval: str | None = None
@@ -1188,7 +1006,7 @@ class Engine:
         order, each ranked on the whole board. O(m + k log n)."""
         with self._lock:
             self._sync()
-            return self._campaigns.board_among(org, board_id, members, interval)
+            return self._state.campaigns.board_among(org, board_id, members, interval)
 
     def board_rank(
         self, org: int, board_id: str, member: str, *, interval: str | None = None
@@ -1197,20 +1015,20 @@ class Engine:
         O(log n)."""
         with self._lock:
             self._sync()
-            return self._campaigns.board_rank(org, board_id, member, interval)
+            return self._state.campaigns.board_rank(org, board_id, member, interval)
 
     def board_payouts(self, org: int, board_id: str, interval: str) -> tuple[Payout, ...] | None:
         """What interval ``interval`` paid (``()`` while open; ``None``: no such interval).
         O(payouts)."""
         with self._lock:
             self._sync()
-            return self._campaigns.board_payouts(org, board_id, interval)
+            return self._state.campaigns.board_payouts(org, board_id, interval)
 
     def orgs(self) -> tuple[Org, ...]:
         """Every registered org, in the order they were added. O(orgs)."""
         with self._lock:
             self._check_usable()
-            return tuple(self._tenants)
+            return tuple(self._state.tenants)
 
     # -- loyalty (Capillary-style targets, enrollments, badge groups) ---------------------------
     # Every method below takes ``org``: the acting org's id (its own data, ``DATA-SCOPE:
@@ -1254,13 +1072,13 @@ class Engine:
         """The customer with this id in scope, or ``None``. O(orgs in scope)."""
         with self._lock:
             self._sync()
-            return self._loyalty.customer(org, customer_id)
+            return self._state.loyalty.customer(org, customer_id)
 
     def customers(self, org: int | Scope, *, offset: int = 0, limit: int = 100) -> list[Customer]:
         """A page of ``org``'s customers in registration order. O(offset + limit)."""
         with self._lock:
             self._sync()
-            return self._loyalty.customers(org, offset, limit)
+            return self._state.loyalty.customers(org, offset, limit)
 
     def create_target_group(
         self,
@@ -1282,7 +1100,7 @@ class Engine:
         """The target group with this id in scope (active or not), or ``None``. O(1)."""
         with self._lock:
             self._sync()
-            return self._loyalty.target_group(org, group_id)
+            return self._state.loyalty.target_group(org, group_id)
 
     def add_period(
         self,
@@ -1305,13 +1123,13 @@ class Engine:
         """A target group's periods in time order. O(periods)."""
         with self._lock:
             self._sync()
-            return self._loyalty.periods(org, group_id)
+            return self._state.loyalty.periods(org, group_id)
 
     def current_period(self, org: int | Scope, group_id: int) -> Period | None:
         """The target group's period containing the engine's time, or ``None``. O(log p)."""
         with self._lock:
             now = self._sync()
-            return self._loyalty.current_period(org, group_id, now)
+            return self._state.loyalty.current_period(org, group_id, now)
 
     def add_target(
         self,
@@ -1357,7 +1175,7 @@ class Engine:
         """A target group's targets in creation order. O(targets)."""
         with self._lock:
             self._sync()
-            return self._loyalty.targets(org, group_id)
+            return self._state.loyalty.targets(org, group_id)
 
     def record_activity(
         self,
@@ -1443,7 +1261,7 @@ class Engine:
         """A customer's achieved value on a milestone in one period. O(1)."""
         with self._lock:
             self._sync()
-            return self._loyalty.milestone_progress(
+            return self._state.loyalty.milestone_progress(
                 org, group_id, target_id, customer_id, period_id
             )
 
@@ -1453,7 +1271,7 @@ class Engine:
         """A customer's streak count on a streak target. O(1)."""
         with self._lock:
             self._sync()
-            return self._loyalty.streak_progress(org, group_id, target_id, customer_id)
+            return self._state.loyalty.streak_progress(org, group_id, target_id, customer_id)
 
     def target_leaderboard(
         self,
@@ -1471,7 +1289,7 @@ class Engine:
         """
         with self._lock:
             now = self._sync()
-            return self._loyalty.target_leaderboard(
+            return self._state.loyalty.target_leaderboard(
                 org,
                 group_id,
                 target_id,
@@ -1496,7 +1314,7 @@ class Engine:
         """
         with self._lock:
             now = self._sync()
-            return self._loyalty.user_rankings(
+            return self._state.loyalty.user_rankings(
                 org,
                 customer_id,
                 None if wanted is None else list(_items(wanted, "wanted")),
@@ -1516,19 +1334,19 @@ class Engine:
         """The badge groups in scope, by rank then creation order. O(g log g)."""
         with self._lock:
             self._sync()
-            return self._loyalty.badge_groups(org)
+            return self._state.loyalty.badge_groups(org)
 
     def badge_group(self, org: int | Scope, group_id: str) -> BadgeGroup | None:
         """The badge group with this id in scope, or ``None``. O(g)."""
         with self._lock:
             self._sync()
-            return self._loyalty.badge_group(org, group_id)
+            return self._state.loyalty.badge_group(org, group_id)
 
     def target_groups(self, org: int | Scope) -> list[TargetGroup]:
         """The target groups in scope (active or not), by id. O(g log g)."""
         with self._lock:
             self._sync()
-            return self._loyalty.target_groups(org)
+            return self._state.loyalty.target_groups(org)
 
     # -- persistence (snapshots, journal) -------------------------------------------------------
     # Domains export plain state (``to_state``) and rebuild from it (``from_state``); the
@@ -1547,7 +1365,7 @@ class Engine:
         """
         with self._lock:
             self._check_consistent()
-            return encode_snapshot(self._state())
+            return encode_snapshot(self._to_state())
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write a snapshot of everything the engine holds to ``path``, atomically
@@ -1557,7 +1375,7 @@ class Engine:
         """
         with self._lock:
             self._check_consistent()
-            write_atomic(_path(path), encode_snapshot(self._state()))
+            write_atomic(_path(path), encode_snapshot(self._to_state()))
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], *, clock: Clock | None = None) -> Engine:
@@ -1589,7 +1407,7 @@ class Engine:
             self._check_usable()
             if self._replica is not None:
                 if self._position is not None:
-                    self._replica.store_snapshot(self._position, encode_snapshot(self._state()))
+                    self._replica.store_snapshot(self._position, encode_snapshot(self._to_state()))
                 return
             journal = self._journal
             if journal is None:
@@ -1597,7 +1415,7 @@ class Engine:
             self._checkpoint(journal)
 
     def _checkpoint(self, journal: Journal) -> None:
-        write_atomic(_snapshot_path(journal.path), encode_snapshot(self._state()))
+        write_atomic(_snapshot_path(journal.path), encode_snapshot(self._to_state()))
         try:
             journal.reset(self._journal_seq)
         except JournalError as exc:
@@ -1639,7 +1457,7 @@ class Engine:
         if self._failed is not None:
             raise JournalError(f"the engine no longer accepts operations: {self._failed}")
 
-    def _state(self) -> dict[str, object]:
+    def _to_state(self) -> dict[str, object]:
         clock = self._clock
         version, internal, gauss = self._ids.getstate()
         state: dict[str, object] = {
@@ -1653,19 +1471,8 @@ class Engine:
                 "ids": [version, list(internal), gauss],
                 "log_position": self._position,
             },
-            "tenants": [
-                [org.id, _zone_key(org.zone), org.leaderboards, sorted(org.connected)]
-                for org in self._tenants
-            ],
-            "campaigns": self._campaigns.to_state(),
-            "loyalty": self._loyalty.to_state(),
+            **self._state.to_state(),
         }
-        if self._event_rules:  # absent while no campaign tracks an event (older snapshots)
-            state["event_rules"] = [
-                [r.org, r.campaign_id, r.event_name, r.points, r.points_field]
-                for rules in self._event_rules.values()
-                for r in rules.values()
-            ]
         return state
 
     def _restore(self, state: Any, clock: Clock | None, source: str) -> None:
@@ -1674,20 +1481,11 @@ class Engine:
         refused whole (:class:`SnapshotCorrupted`)."""
         try:
             meta = state["engine"]
-            tenants = Tenants()
-            for org_id, zone, leaderboards, connected in state["tenants"]:
-                known = [other for other in connected if other in tenants]  # links go both ways
-                tenants.add(org_id, zone, leaderboards=leaderboards, connected=known)
             version, internal, gauss = meta["ids"]
             ids_state = (version, tuple(internal), gauss)
             probe = IdGenerator()
             probe.setstate(ids_state)  # checks the state before it replaces ours
-            campaigns = CampaignBook.from_state(state["campaigns"], tenants, self._ids)
-            loyalty = LoyaltyService.from_state(state["loyalty"], tenants, self._ids)
-            event_rules: dict[int, dict[str, EventRule]] = {}
-            for row in state.get("event_rules", []):
-                rule = make_event_rule(*row)
-                event_rules.setdefault(rule.org, {})[rule.campaign_id] = rule
+            restored = State.from_state(state, self._ids)
             seq = meta["journal_seq"]
             if type(seq) is not int or seq < 0:
                 raise ValueError("bad journal sequence")
@@ -1698,14 +1496,11 @@ class Engine:
             saved_now = decode_time(saved["now"]) if saved["kind"] == "manual" else None
             if saved_now is not None:
                 require_aware(saved_now, "the saved clock's time")  # within 1970 to 3000
-            if campaigns.to_state() != state["campaigns"] or loyalty.to_state() != state["loyalty"]:
-                raise ValueError("the state does not describe itself: a value is malformed")
         except Exception as exc:  # whatever a malformed value makes a builder raise
             raise SnapshotCorrupted(f"{source} holds malformed state: {exc!r}") from None
         self._ids.setstate(ids_state)
-        self._tenants, self._campaigns, self._loyalty = tenants, campaigns, loyalty
+        self._state = restored
         self._due_known = False
-        self._event_rules = event_rules
         self._journal_seq = seq
         self._position = position
         self._clock = _restored_clock(clock, saved_now)
@@ -1742,7 +1537,7 @@ class Engine:
         if not os.path.exists(snapshot):
             if os.path.exists(path):
                 raise JournalCorrupted(f"journal {path!r} has no snapshot {snapshot!r}")
-            write_atomic(snapshot, encode_snapshot(self._state()))
+            write_atomic(snapshot, encode_snapshot(self._to_state()))
             self._journal = Journal.create(path, self._journal_seq, policy, interval, lock)
             self._recovery = RecoveryReport(False, 0)
             return
@@ -1862,12 +1657,6 @@ def _path(path: object) -> str:
 
 def _snapshot_path(journal: str | os.PathLike[str]) -> str:
     return os.fspath(journal) + ".snapshot"
-
-
-def _zone_key(zone: ZoneInfo) -> str:
-    if zone.key is None:
-        raise InvalidArgument("a time zone without an IANA name cannot be saved")
-    return zone.key
 
 
 def _items(values: object, name: str) -> tuple[Any, ...]:

@@ -237,7 +237,7 @@ class PartitionedEngine(Engine):
             return self._any()  # refused there with the usual error
         for attempt in range(2):
             for inner in self._inner.values():
-                if campaign_id in inner._campaigns._campaigns:  # ids are engine-wide
+                if campaign_id in inner._state.campaigns._campaigns:  # ids are engine-wide
                     return inner
             if attempt == 0:
                 self.sync()

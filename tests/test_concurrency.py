@@ -34,9 +34,9 @@ def fast_switching() -> Iterator[None]:
 
 def boards(engine: Engine) -> list[Leaderboard]:
     found: list[Leaderboard] = []
-    for campaign in engine._campaigns._campaigns.values():
+    for campaign in engine._state.campaigns._campaigns.values():
         found.extend(s.board for s in campaign.intervals.values() if s.board is not None)
-    for group in engine._loyalty._groups.values():
+    for group in engine._state.loyalty._groups.values():
         for tracker in group.trackers.values():
             found.extend(b.board for b in tracker.boards.values())
     return found
@@ -146,7 +146,7 @@ def test_a_snapshot_taken_while_threads_write_is_a_consistent_state(tmp_path: Pa
             board = copy.campaign_leaderboard(1, "camp")
             total = sum(e.points for e in board.entries)
             # every counted award is remembered, and nothing else: the two agree
-            ids = copy._campaigns._campaigns["camp"].seen
+            ids = copy._state.campaigns._campaigns["camp"].seen
             assert total == len(ids)
     finally:
         stop.set()

@@ -143,11 +143,11 @@ def standings(engine: Engine) -> list[Any]:
     """Every standing of every kernel board the engine holds, in listing order, with the
     board's settings."""
     found: list[Any] = []
-    for campaign in engine._campaigns._campaigns.values():
+    for campaign in engine._state.campaigns._campaigns.values():
         for interval in campaign.intervals.values():
             if interval.board is not None:
                 found.append((interval.activity_id, interval.board.ties, list(interval.board)))
-    for group in engine._loyalty._groups.values():
+    for group in engine._state.loyalty._groups.values():
         for target_id, tracker in group.trackers.items():
             for period_id, board in tracker.boards.items():
                 found.append((target_id, period_id, board.board.ties, list(board.board)))

@@ -342,7 +342,7 @@ def points(engine: Engine, campaign_id: str) -> int:
 
 def test_campaign_duration_event_ids_are_forgotten_past_the_window(tmp_path: Any) -> None:
     engine = world()
-    campaign = engine._campaigns._campaigns["run"]
+    campaign = engine._state.campaigns._campaigns["run"]
     start = engine.now()
     for n in range(3000):
         engine.award("run", f"s{n % 50}", 1, start - timedelta(seconds=n), event_id=f"e{n}")
@@ -352,7 +352,7 @@ def test_campaign_duration_event_ids_are_forgotten_past_the_window(tmp_path: Any
     assert engine.award("run", "s0", 1, start, event_id="e0").duplicate  # inside the window
     assert len(campaign.seen) == 1001  # the older ones are forgotten already
     engine.advance_to(start + timedelta(days=1, seconds=1))
-    assert len(campaign.seen) == 0 and len(engine._campaigns._forget) == 0
+    assert len(campaign.seen) == 0 and len(engine._state.campaigns._forget) == 0
     total = points(engine, "run")
     before = engine.snapshot()
     with pytest.raises(AwardTooLate, match="behind"):  # a retry with its own time: refused
@@ -364,7 +364,7 @@ def test_campaign_duration_event_ids_are_forgotten_past_the_window(tmp_path: Any
     restored = Engine.load(tmp_path / "kept.snapshot", clock=ManualClock(start))
     assert restored.award("run", "s1", 1, start - timedelta(seconds=1), event_id="e1").duplicate
     restored.advance_to(start + timedelta(days=1, seconds=1))
-    assert len(restored._campaigns._campaigns["run"].seen) == 0
+    assert len(restored._state.campaigns._campaigns["run"].seen) == 0
 
 
 def test_awards_stamped_in_the_future_are_refused() -> None:
@@ -463,7 +463,7 @@ def test_writes_that_change_nothing_do_not_break_iteration() -> None:
 def test_targets_default_to_ordinal_ties() -> None:
     engine = world()
     assert engine.targets(1, 10)[0].ties is TiePolicy.ORDINAL
-    service_target = engine._loyalty.add_target(
+    service_target = engine._state.loyalty.add_target(
         1, 10, 12, name="t", type="MILESTONE", metric="p", value=1
     )
     assert service_target.ties is TiePolicy.ORDINAL
