@@ -22,13 +22,14 @@ IANA name, brackets as Rehook-style mappings, other collections as lists.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Final, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 import attrs
 
+from rankcore.batch import BatchOutcome
 from rankcore.campaigns.brackets import Bracket
 from rankcore.campaigns.events import IntervalClosed
 from rankcore.campaigns.views import (
@@ -40,7 +41,7 @@ from rankcore.campaigns.views import (
     Operator,
     SubmitResult,
 )
-from rankcore.errors import InvalidArgument, InvalidArgumentType, RankcoreError
+from rankcore.errors import InvalidArgument, InvalidArgumentType
 from rankcore.loyalty.badges import BadgeGroup
 from rankcore.loyalty.customers import Customer, CustomerProfile
 from rankcore.loyalty.periods import Period
@@ -300,32 +301,15 @@ MAX_BATCH: Final = 10_000
 
 
 @attrs.frozen
-class BatchResult:
+class BatchResult(BatchOutcome[ActivityResult]):
     """What a batch of activities did (see :meth:`~rankcore.Engine.record_activities`).
 
     ``results[i]`` is the :class:`~rankcore.loyalty.ActivityResult` of activity ``i`` (its
     ``duplicate`` flag set for a repeated event id), or ``None`` if it was refused;
     ``refusals`` lists ``(position, error)`` for every refused activity, in batch order. The
-    other activities were applied as if recorded one by one in batch order.
+    other activities were applied as if recorded one by one in batch order; ``counted``,
+    ``duplicates`` and ``changed`` count them.
     """
-
-    results: tuple[ActivityResult | None, ...]
-    refusals: tuple[tuple[int, RankcoreError], ...]
-
-    @property
-    def counted(self) -> int:
-        """Activities counted (neither refused nor duplicates). O(batch)."""
-        return sum(1 for r in self.results if r is not None and not r.duplicate)
-
-    @property
-    def duplicates(self) -> int:
-        """Activities that repeated an event already counted. O(batch)."""
-        return sum(1 for r in self.results if r is not None and r.duplicate)
-
-    @property
-    def changed(self) -> bool:
-        """Whether the batch changed anything (some activity was counted). O(batch)."""
-        return any(r is not None and not r.duplicate for r in self.results)
 
 
 @attrs.frozen
@@ -598,19 +582,10 @@ def decode_command(op: object, args: State) -> Command[Any]:
         raise ValueError(f"unknown operation {op!r}")
     if not isinstance(args, dict):
         raise ValueError("a record's args must be an object")
-    if command is RecordActivities:
-        decoded = {
-            str(name): _decode(value) for name, value in args.items() if name != "activities"
-        }
-        if "activities" in args:
-            decoded["activities"] = _decode_activities(args["activities"])
-        return RecordActivities(**decoded)
-    if command is AwardMany:
-        decoded = {str(name): _decode(value) for name, value in args.items() if name != "awards"}
-        if "awards" in args:
-            decoded["awards"] = _decode_awards(args["awards"])
-        return AwardMany(**decoded)
-    return command(**{str(name): _decode(value) for name, value in args.items()})
+    field, rows = _BATCH_ROWS.get(command, ("", _decode))  # a batch's rows: a fast path
+    return command(
+        **{str(name): (rows if name == field else _decode)(value) for name, value in args.items()}
+    )
 
 
 def _decode_activities(value: State) -> Any:
@@ -656,6 +631,13 @@ def _decode_awards(value: State) -> Any:
         else:
             items.append(_decode(item))
     return tuple(items)
+
+
+_BATCH_ROWS: Final[dict[type[Command[Any]], tuple[str, Callable[[State], Any]]]] = {
+    RecordActivities: ("activities", _decode_activities),
+    AwardMany: ("awards", _decode_awards),
+}
+"""The batch commands: the argument holding their rows, and its decoder."""
 
 
 # -- tracked events (Rehook's POST /events/invoke) ----------------------------------------------

@@ -33,7 +33,7 @@ from rankcore.commands import BatchResult, EventRule, make_event_rule
 from rankcore.engine import Engine
 from rankcore.errors import InvalidArgument, MemberNotFound, RankcoreError
 from rankcore.loyalty.badges import BadgeGroup
-from rankcore.loyalty.customers import Customer
+from rankcore.loyalty.customers import PROFILE_FIELDS, Customer
 from rankcore.loyalty.errors import (
     AlreadyEnrolled,
     BadgeGroupNameTaken,
@@ -298,20 +298,10 @@ def list_orgs(engine: Engine, request: Request) -> tuple[int, JSON]:
 
 # -- customers --------------------------------------------------------------------------------
 
-_PROFILE: Final = (
-    "first_name",
-    "last_name",
-    "mobile",
-    "email",
-    "gender",
-    "birthday",
-    "anniversary",
-)
-
 
 def create_customer(engine: Engine, request: Request) -> tuple[int, JSON]:
     """POST ``/customers``: ``id`` and the optional profile fields. O(1)."""
-    fields = _body(request, ("id", *_PROFILE), ("id",))
+    fields = _body(request, ("id", *PROFILE_FIELDS), ("id",))
     customer_id = fields.pop("id")
     return 201, _customer(engine.add_customer(request.org, customer_id, **fields))
 

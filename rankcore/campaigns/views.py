@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
+from rankcore.batch import BatchOutcome
 from rankcore.campaigns.brackets import Bracket
 from rankcore.errors import RankcoreError
 from rankcore.ranking.policy import Order, TiePolicy
@@ -150,29 +151,11 @@ class AwardResult:
 
 
 @attrs.frozen
-class AwardBatchResult:
+class AwardBatchResult(BatchOutcome[AwardResult]):
     """The outcome of :meth:`~rankcore.Engine.award_many`: ``results`` by position (what
     :meth:`~rankcore.Engine.award` would have answered for that award, after the ones before
     it; ``None`` where it was refused) and ``refusals``, the ``(position, error)`` of every
-    refused award, in batch order."""
-
-    results: tuple[AwardResult | None, ...]
-    refusals: tuple[tuple[int, RankcoreError], ...]
-
-    @property
-    def counted(self) -> int:
-        """Awards counted (neither refused nor duplicates). O(batch)."""
-        return sum(1 for r in self.results if r is not None and not r.duplicate)
-
-    @property
-    def duplicates(self) -> int:
-        """Awards that repeated an event already counted. O(batch)."""
-        return sum(1 for r in self.results if r is not None and r.duplicate)
-
-    @property
-    def changed(self) -> bool:
-        """Whether the batch changed anything (some award was counted). O(batch)."""
-        return any(r is not None and not r.duplicate for r in self.results)
+    refused award, in batch order; ``counted``, ``duplicates`` and ``changed`` count them."""
 
 
 class Operator(Choice):

@@ -13,7 +13,7 @@ question of scope alone.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any, Final, cast
 from zoneinfo import ZoneInfo
@@ -373,30 +373,9 @@ class LoyaltyService:
             if earlier is not None:
                 if same_event(earlier.fingerprint, earlier.at, digest, given):
                     return ActivityResult(True), []
-                raise EventIdConflict(
-                    f"event_id {key!r} was already counted for another activity (customer,"
-                    " metric, value or at differ); an event id names one event"
-                )
-        plan: list[tuple[Tracker, Period, Score]] = []
-        forget_at: datetime | None = None
-        for group, tracker in self._by_metric.get((org, metric), ()):
-            if not group.info.active:
-                continue
-            period = group.calendar.at(at)
-            if period is None:
-                continue
-            if now >= period.end:
-                raise PeriodClosed(
-                    f"at ({at.isoformat()}) falls in period {period.id} of target group"
-                    f" {group.info.id}, which closed at {period.end.isoformat()}"
-                )
-            if key is not None:
-                keep = period.end + (period.end - period.start)
-                if forget_at is None or keep > forget_at:
-                    forget_at = keep
-            total = tracker.prepare(customer, period.id, value)
-            if total is not None:
-                plan.append((tracker, period, total))
+                raise _conflict(key)
+        route = self._by_metric.get((org, metric), ())
+        plan, forget_at = _plan(route, customer, value, at, now, key is not None, {})
         events: list[object] = []
         updates: list[TargetUpdate] = []
         for tracker, period, total in plan:
@@ -470,36 +449,11 @@ class LoyaltyService:
                             if same_event(earlier.fingerprint, earlier.at, digest, given):
                                 answers.append(_DUPLICATE)
                                 continue
-                            raise EventIdConflict(
-                                f"event_id {key!r} was already counted for another activity"
-                                " (customer, metric, value or at differ); an event id names one"
-                                " event"
-                            )
-                    plan: list[tuple[Tracker, Period, Score]] = []
-                    forget_at: datetime | None = None
+                            raise _conflict(key)
                     route = routes.get(metric)
                     if route is None:
                         route = routes[metric] = by_metric.get((org, metric), [])
-                    for group, tracker in route:
-                        if not group.info.active:
-                            continue
-                        period = group.calendar.at(at)
-                        if period is None:
-                            continue
-                        if now >= period.end:
-                            raise PeriodClosed(
-                                f"at ({at.isoformat()}) falls in period {period.id} of target"
-                                f" group {group.info.id}, which closed at {period.end.isoformat()}"
-                            )
-                        if key is not None:
-                            keep = keeps.get(id(period))
-                            if keep is None:
-                                keep = keeps[id(period)] = period.end + (period.end - period.start)
-                            if forget_at is None or keep > forget_at:
-                                forget_at = keep
-                        total = tracker.prepare(customer, period.id, value)
-                        if total is not None:
-                            plan.append((tracker, period, total))
+                    plan, forget_at = _plan(route, customer, value, at, now, key is not None, keeps)
                 except RankcoreError as exc:
                     answers.append(None)
                     refusals.append((position, exc))
@@ -1088,3 +1042,49 @@ def _check_batch(
             key = check_event_id(event_id, f"activities[{position}].event_id")
         append((customer, name, value, at, key))
     return checked
+
+
+def _conflict(key: str) -> EventIdConflict:
+    return EventIdConflict(
+        f"event_id {key!r} was already counted for another activity (customer,"
+        " metric, value or at differ); an event id names one event"
+    )
+
+
+def _plan(
+    route: Iterable[tuple[_Group, Tracker]],
+    customer: int,
+    value: Score,
+    at: datetime,
+    now: datetime,
+    with_id: bool,
+    keeps: dict[int, datetime],
+) -> tuple[list[tuple[Tracker, Period, Score]], datetime | None]:
+    """What an activity at ``at`` moves among the targets of its metric (``route``): each
+    tracker with its period and new total; and, for an activity ``with_id``, when its event
+    id may be forgotten (a period's end plus its length, the latest of them; ``keeps``
+    caches them by period). Changes nothing; raises :class:`PeriodClosed` when ``at`` falls
+    in a period that closed. O(targets)."""
+    plan: list[tuple[Tracker, Period, Score]] = []
+    forget_at: datetime | None = None
+    for group, tracker in route:
+        if not group.info.active:
+            continue
+        period = group.calendar.at(at)
+        if period is None:
+            continue
+        if now >= period.end:
+            raise PeriodClosed(
+                f"at ({at.isoformat()}) falls in period {period.id} of target group"
+                f" {group.info.id}, which closed at {period.end.isoformat()}"
+            )
+        if with_id:
+            keep = keeps.get(id(period))
+            if keep is None:
+                keep = keeps[id(period)] = period.end + (period.end - period.start)
+            if forget_at is None or keep > forget_at:
+                forget_at = keep
+        total = tracker.prepare(customer, period.id, value)
+        if total is not None:
+            plan.append((tracker, period, total))
+    return plan, forget_at

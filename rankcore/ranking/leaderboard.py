@@ -961,8 +961,8 @@ class Leaderboard(Generic[M]):
         bisection; every other run's rank follows from where it starts or stops in ``keys``.
         Competition ranks, the default, are the positions ``start + 1, start + 2, ...``
         corrected only where an entry ties with the one before it: finding those is C-level
-        work (``map``, ``any``, ``compress``), so a page pays Python for its ties, not its
-        rows, and a page without ties inside answers a ``range``.
+        work (``map``, ``compress``), so a page pays Python for its ties, not its rows, and a
+        page without ties answers a ``range``.
         ``previous``, when known, is the key just before ``keys``: if it does not tie with the
         first entry, that entry's competition rank is ``start + 1`` without a bisection.
         """
@@ -974,13 +974,12 @@ class Leaderboard(Generic[M]):
             first = start + 1
             if start and (previous is None or previous >> LOW_BITS == parts[0]):
                 first = self._rank(keys[0], ties)
-            if not any(map(eq, parts[1:], parts)):  # no ties inside: the positions
-                if first == start + 1:
-                    return range(first, first + count)
-                return [first, *range(start + 2, start + count + 1)]
+            tied = list(compress(range(1, count), map(eq, parts[1:], parts)))
+            if not tied and first == start + 1:  # no ties: the positions themselves
+                return range(first, first + count)
             ranks = list(range(start + 1, start + count + 1))
             ranks[0] = first
-            for i in compress(range(1, count), map(eq, parts[1:], parts)):
+            for i in tied:
                 ranks[i] = ranks[i - 1]
             return ranks
         ranks = [0] * count
