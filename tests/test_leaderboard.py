@@ -74,6 +74,24 @@ def test_the_four_policies_on_one_board(ties: TiePolicy, ranks: list[int]) -> No
     assert [board.rank(m) for m in "abcd"] == ranks
 
 
+@pytest.mark.parametrize("order", [Order.DESC, Order.ASC])
+def test_adjacent_floats_do_not_tie_however_close_their_keys(order: Order) -> None:
+    # Adjacent floats sort next to each other; the better one written with no time and the
+    # worse one early gives two keys less apart than one tie part's span: still no tie.
+    good, worse = (math.nextafter(1.0, 2.0), 1.0)
+    if order is Order.ASC:
+        good, worse = worse, good
+    board = Leaderboard(order=order)
+    board.set("good", good)
+    board.set("worse", worse, datetime(2000, 1, 1, tzinfo=UTC))
+    board.set("tied", worse, datetime(2001, 1, 1, tzinfo=UTC))
+    board.set("last", -5.0 if order is Order.DESC else 5.0)
+    expected = [("good", 1), ("worse", 2), ("tied", 2), ("last", 4)]
+    assert [(s.member, s.rank) for s in board.page(0, 10)] == expected
+    assert [(s.member, s.rank) for s in board.page(1, 2)] == expected[1:3]
+    assert [(s.member, s.rank) for s in board.around("tied", 2, 1)] == expected
+
+
 def test_ascending_board_ranks_lower_first() -> None:
     laps = Leaderboard(order=Order.ASC)
     laps.load([("ann", 63.456), ("bob", 61.002), ("cy", 63.456)])

@@ -52,6 +52,7 @@ __all__ = [
     "NO_TIME",
     "SEQ_BITS",
     "SUB_BITS",
+    "TIE_SPAN",
     "check_score",
     "decode_entries",
     "decode_score",
@@ -67,6 +68,8 @@ SEQ_BITS: Final = 48
 TIME_BITS: Final = 60
 """Microseconds from year 1 to year 9999 need 59 bits; one more leaves room for ``NO_TIME``."""
 LOW_BITS: Final = TIME_BITS + SEQ_BITS + 1
+TIE_SPAN: Final = 1 << LOW_BITS
+"""All keys of one tie part lie in a range this wide: keys this far apart never tie."""
 NO_TIME: Final = (1 << TIME_BITS) - 1
 MAX_INT_SCORE: Final = 1 << 53
 """Integer scores must satisfy ``abs(score) <= MAX_INT_SCORE`` to be ranked exactly."""

@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from itertools import compress, repeat
-from operator import eq, rshift
+from operator import lt, rshift, sub
 from typing import Any, Final, Generic
 
 import attrs
@@ -38,6 +38,7 @@ from rankcore.ranking.keys import (
     SEQ_BITS,
     SUB_BITS,
     SUB_MASK,
+    TIE_SPAN,
     bound_part,
     check_score,
     decode_score,
@@ -62,12 +63,15 @@ __all__ = ["Leaderboard", "Page"]
 
 _TIME_SHIFT: Final = SEQ_BITS + 1
 _SEQ_LIMIT: Final = 1 << SEQ_BITS
+_UNTIMED: Final = NO_TIME << _TIME_SHIFT
+"""The time field of a key written without a time, in place."""
 _SUB_SEQ_LIMIT: Final = 1 << (SEQ_BITS - 1)
 _SUB_SHIFT: Final = LOW_BITS + SUB_BITS
 _COMPETITION: Final = TiePolicy.COMPETITION
 _MODIFIED: Final = TiePolicy.MODIFIED_COMPETITION
 _DENSE: Final = TiePolicy.DENSE
 _ORDINAL: Final = TiePolicy.ORDINAL
+_SPANS: Final = repeat(TIE_SPAN)
 # A cursor is the order's letter (and, on a board with a subscore, the subscore order's) and
 # the key plus a shift (so never negative: rank parts are signed 64-bit) in a fixed number
 # of lowercase hex digits.
@@ -830,7 +834,7 @@ class Leaderboard(Generic[M]):
     ) -> Standing[M]:
         """Move ``member`` from key ``old`` (None: absent) to tie part ``part``; everything but
         ``at`` checked, ``meta`` is ``UNSET`` or checked."""
-        time = NO_TIME if at is None else encode_time(at)
+        time = _UNTIMED if at is None else encode_time(at) << _TIME_SHIFT
         if old is not None and old >> LOW_BITS == part:
             if meta is not UNSET:
                 self._set_meta(member, meta)
@@ -841,11 +845,11 @@ class Leaderboard(Generic[M]):
         if self._sub is None:
             if seq >= _SEQ_LIMIT:
                 raise InvalidArgument("this board has used up its write sequence numbers")
-            key = high | (time << _TIME_SHIFT) | (seq << 1) | flags
+            key = high | time | (seq << 1) | flags
         else:
             if seq >= _SUB_SEQ_LIMIT:
                 raise InvalidArgument("this board has used up its write sequence numbers")
-            key = high | (time << _TIME_SHIFT) | (seq << 2) | flags
+            key = high | time | (seq << 2) | flags
         self._seq = seq
         self._version += 1
         ties = self._ties
@@ -961,27 +965,31 @@ class Leaderboard(Generic[M]):
         bisection; every other run's rank follows from where it starts or stops in ``keys``.
         Competition ranks, the default, are the positions ``start + 1, start + 2, ...``
         corrected only where an entry ties with the one before it: finding those is C-level
-        work (``map``, ``compress``), so a page pays Python for its ties, not its rows, and a
-        page without ties answers a ``range``.
+        work (``map``, ``compress``), so a page pays Python for its ties (and near ties), not
+        its rows, and a page without ties answers a ``range``.
         ``previous``, when known, is the key just before ``keys``: if it does not tie with the
         first entry, that entry's competition rank is ``start + 1`` without a bisection.
         """
         count = len(keys)
         if ties is _ORDINAL:
             return range(start + 1, start + 1 + count)
-        parts = list(map(rshift, keys, repeat(LOW_BITS)))
         if ties is _COMPETITION:
             first = start + 1
-            if start and (previous is None or previous >> LOW_BITS == parts[0]):
+            if start and (previous is None or previous >> LOW_BITS == keys[0] >> LOW_BITS):
                 first = self._rank(keys[0], ties)
-            tied = list(compress(range(1, count), map(eq, parts[1:], parts)))
-            if not tied and first == start + 1:  # no ties: the positions themselves
+            # Keys of one tie part lie less than TIE_SPAN apart, so only an entry that close
+            # to the one before can tie with it. Subtracting (negative) keys is cheaper
+            # than shifting them out to their tie parts.
+            near = list(compress(range(1, count), map(lt, map(sub, keys[1:], keys), _SPANS)))
+            if not near and first == start + 1:  # no ties: the positions themselves
                 return range(first, first + count)
             ranks = list(range(start + 1, start + count + 1))
             ranks[0] = first
-            for i in tied:
-                ranks[i] = ranks[i - 1]
+            for i in near:
+                if keys[i] >> LOW_BITS == keys[i - 1] >> LOW_BITS:
+                    ranks[i] = ranks[i - 1]
             return ranks
+        parts = list(map(rshift, keys, repeat(LOW_BITS)))
         ranks = [0] * count
         if ties is _MODIFIED:
             rank = self._run_of(parts[-1])[1]

@@ -41,11 +41,13 @@ class SortedKeys(SortedList):  # type: ignore[misc]  # sortedcontainers is untyp
             insort(sub, new)
             maxes[pos] = sub[-1]
             if (pos == 0 or maxes[pos - 1] < bound) and bound <= sub[-1]:
-                return int(self._loc(pos, bisect_left(sub, bound)))
+                below: int = self._loc(pos, bisect_left(sub, bound))
+                return below
         else:
             self._delete(pos, bisect_left(sub, old))
             self.add(new)
-        return int(self.bisect_left(bound))
+        below = self.bisect_left(bound)
+        return below
 
     def window(self, key: int, before: int, after: int) -> tuple[int, list[int], int | None]:
         """The index of ``key`` (which must be present) less up to ``before``, the keys from
