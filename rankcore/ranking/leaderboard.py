@@ -72,6 +72,7 @@ _MODIFIED: Final = TiePolicy.MODIFIED_COMPETITION
 _DENSE: Final = TiePolicy.DENSE
 _ORDINAL: Final = TiePolicy.ORDINAL
 _SPANS: Final = repeat(TIE_SPAN)
+"""``TIE_SPAN`` for as many items as a ``map`` takes (an endless ``repeat``: one serves all)."""
 # A cursor is the order's letter (and, on a board with a subscore, the subscore order's) and
 # the key plus a shift (so never negative: rank parts are signed 64-bit) in a fixed number
 # of lowercase hex digits.
