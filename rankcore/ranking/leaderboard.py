@@ -221,7 +221,9 @@ class Leaderboard(Generic[M]):
             part, flags, sub = self._pair(score, subscore, None)
         if meta is not UNSET:
             meta = check_meta(meta)
-        return self._write(member, self._key_of(member), score, part, flags, sub, at, meta)
+        old = self._key_of(member)
+        old_part = None if old is None else old >> LOW_BITS
+        return self._write(member, old, old_part, score, part, flags, sub, at, meta)
 
     def incr(
         self,
@@ -251,20 +253,24 @@ class Leaderboard(Generic[M]):
             desc = self._desc
             if old is None:
                 score: Score = delta
+                old_part = None
             else:
-                bits = -(old >> LOW_BITS) if desc else old >> LOW_BITS
+                old_part = old >> LOW_BITS
+                bits = -old_part if desc else old_part
                 if bits < 0:
                     bits ^= FLIP
                 value: float = unpack_double(pack_int64(bits))[0]
                 score = (int(value) if old & 1 else value) + delta
             if type(score) is int and -MAX_INT_SCORE <= score <= MAX_INT_SCORE:
                 flags: int = 1
+                packed = pack_double(score)  # exact: at most 2**53
             else:
                 score = check_score(score, "the new score")
                 flags = type(score) is int
+                packed = pack_double(score + 0.0)  # + 0.0 turns -0.0 into 0.0
             if subscore is not None:
                 self._pair(score, subscore, None)  # raises: this board has no subscore
-            bits = unpack_int64(pack_double(score + 0.0))[0]
+            bits = unpack_int64(packed)[0]
             if bits < 0:
                 bits ^= FLIP
             part: int = -bits if desc else bits
@@ -273,9 +279,10 @@ class Leaderboard(Generic[M]):
             score = delta if old is None else decode_score(old, self._desc, _SUB_SHIFT) + delta
             score = check_score(score, "the new score")
             part, flags, sub = self._pair(score, subscore, old)
+            old_part = None if old is None else old >> LOW_BITS
         if meta is not UNSET:
             meta = check_meta(meta)
-        return self._write(member, old, score, part, flags, sub, at, meta)
+        return self._write(member, old, old_part, score, part, flags, sub, at, meta)
 
     def best(
         self,
@@ -304,10 +311,13 @@ class Leaderboard(Generic[M]):
         if meta is not UNSET:
             meta = check_meta(meta)
         old = self._key_of(member)
-        if old is not None and part >= old >> LOW_BITS:
-            encode_time(at)  # the time is still validated
-            return self._standing(member, old, self._ties)
-        return self._write(member, old, score, part, flags, sub, at, meta)
+        old_part = None
+        if old is not None:
+            old_part = old >> LOW_BITS
+            if part >= old_part:
+                encode_time(at)  # the time is still validated
+                return self._standing(member, old, self._ties)
+        return self._write(member, old, old_part, score, part, flags, sub, at, meta)
 
     def remove(self, member: M) -> bool:
         """Remove ``member`` (and its metadata); return whether it was on the board. O(log n)."""
@@ -826,6 +836,7 @@ class Leaderboard(Generic[M]):
         self,
         member: M,
         old: int | None,
+        old_part: int | None,
         score: Score,
         part: int,
         flags: int,
@@ -833,10 +844,10 @@ class Leaderboard(Generic[M]):
         at: datetime | None,
         meta: Any,
     ) -> Standing[M]:
-        """Move ``member`` from key ``old`` (None: absent) to tie part ``part``; everything but
-        ``at`` checked, ``meta`` is ``UNSET`` or checked."""
+        """Move ``member`` from key ``old`` (None: absent), whose tie part is ``old_part``, to
+        tie part ``part``; everything but ``at`` checked, ``meta`` is ``UNSET`` or checked."""
         time = _UNTIMED if at is None else encode_time(at) << _TIME_SHIFT
-        if old is not None and old >> LOW_BITS == part:
+        if old is not None and old_part == part:
             if meta is not UNSET:
                 self._set_meta(member, meta)
                 self._version += 1
