@@ -221,9 +221,7 @@ class Leaderboard(Generic[M]):
             part, flags, sub = self._pair(score, subscore, None)
         if meta is not UNSET:
             meta = check_meta(meta)
-        old = self._key_of(member)
-        old_part = None if old is None else old >> LOW_BITS
-        return self._write(member, old, old_part, score, part, flags, sub, at, meta)
+        return self._write(member, self._key_of(member), score, part, flags, sub, at, meta)
 
     def incr(
         self,
@@ -253,10 +251,8 @@ class Leaderboard(Generic[M]):
             desc = self._desc
             if old is None:
                 score: Score = delta
-                old_part = None
             else:
-                old_part = old >> LOW_BITS
-                bits = -old_part if desc else old_part
+                bits = -(old >> LOW_BITS) if desc else old >> LOW_BITS
                 if bits < 0:
                     bits ^= FLIP
                 value: float = unpack_double(pack_int64(bits))[0]
@@ -279,10 +275,9 @@ class Leaderboard(Generic[M]):
             score = delta if old is None else decode_score(old, self._desc, _SUB_SHIFT) + delta
             score = check_score(score, "the new score")
             part, flags, sub = self._pair(score, subscore, old)
-            old_part = None if old is None else old >> LOW_BITS
         if meta is not UNSET:
             meta = check_meta(meta)
-        return self._write(member, old, old_part, score, part, flags, sub, at, meta)
+        return self._write(member, old, score, part, flags, sub, at, meta)
 
     def best(
         self,
@@ -311,13 +306,10 @@ class Leaderboard(Generic[M]):
         if meta is not UNSET:
             meta = check_meta(meta)
         old = self._key_of(member)
-        old_part = None
-        if old is not None:
-            old_part = old >> LOW_BITS
-            if part >= old_part:
-                encode_time(at)  # the time is still validated
-                return self._standing(member, old, self._ties)
-        return self._write(member, old, old_part, score, part, flags, sub, at, meta)
+        if old is not None and part >= old >> LOW_BITS:
+            encode_time(at)  # the time is still validated
+            return self._standing(member, old, self._ties)
+        return self._write(member, old, score, part, flags, sub, at, meta)
 
     def remove(self, member: M) -> bool:
         """Remove ``member`` (and its metadata); return whether it was on the board. O(log n)."""
@@ -836,7 +828,6 @@ class Leaderboard(Generic[M]):
         self,
         member: M,
         old: int | None,
-        old_part: int | None,
         score: Score,
         part: int,
         flags: int,
@@ -844,10 +835,10 @@ class Leaderboard(Generic[M]):
         at: datetime | None,
         meta: Any,
     ) -> Standing[M]:
-        """Move ``member`` from key ``old`` (None: absent), whose tie part is ``old_part``, to
-        tie part ``part``; everything but ``at`` checked, ``meta`` is ``UNSET`` or checked."""
+        """Move ``member`` from key ``old`` (None: absent) to tie part ``part``; everything but
+        ``at`` checked, ``meta`` is ``UNSET`` or checked."""
         time = _UNTIMED if at is None else encode_time(at) << _TIME_SHIFT
-        if old is not None and old_part == part:
+        if old is not None and old >> LOW_BITS == part:
             if meta is not UNSET:
                 self._set_meta(member, meta)
                 self._version += 1
