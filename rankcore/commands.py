@@ -29,7 +29,6 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from rankcore.batch import BatchOutcome
 from rankcore.campaigns.brackets import Bracket
 from rankcore.campaigns.events import IntervalClosed
 from rankcore.campaigns.views import (
@@ -47,7 +46,7 @@ from rankcore.loyalty.customers import Customer, CustomerProfile
 from rankcore.loyalty.periods import Period
 from rankcore.loyalty.scope import Scope
 from rankcore.loyalty.targets import EnrollmentMode, Target, TargetGroup, TargetType
-from rankcore.loyalty.views import ActivityResult, EnrollmentStatus
+from rankcore.loyalty.views import ActivityResult, BatchResult, EnrollmentStatus
 from rankcore.persistence.codec import State, decode_time, encode_time
 from rankcore.persistence.snapshot import canonical
 from rankcore.ranking.policy import Order, TiePolicy
@@ -298,18 +297,6 @@ ActivityInput = Mapping[str, Any] | Sequence[Any]
 ``(customer, metric, value[, at[, event_id]])``."""
 MAX_BATCH: Final = 10_000
 """The most activities one batch may hold (one journal record stays below a few MB)."""
-
-
-@attrs.frozen
-class BatchResult(BatchOutcome[ActivityResult]):
-    """What a batch of activities did (see :meth:`~rankcore.Engine.record_activities`).
-
-    ``results[i]`` is the :class:`~rankcore.loyalty.ActivityResult` of activity ``i`` (its
-    ``duplicate`` flag set for a repeated event id), or ``None`` if it was refused;
-    ``refusals`` lists ``(position, error)`` for every refused activity, in batch order. The
-    other activities were applied as if recorded one by one in batch order; ``counted``,
-    ``duplicates`` and ``changed`` count them.
-    """
 
 
 @attrs.frozen

@@ -8,11 +8,11 @@ every purchase counts towards the milestone and is awarded to the campaign too.
 
 Everything shown is read the way a client would read it: the leaderboards through the vendor
 router (:func:`rankcore.api.handle`), the payouts from the :class:`~rankcore.IntervalClosed`
-events the engine published. The season is then ingested a second time, on a second engine,
-through batches (:meth:`~rankcore.Engine.record_activities`), to compare the two rates and
-check that both engines end the same; and a short kernel section plays a tournament on a bare
-:class:`~rankcore.Leaderboard`. The same seed always gives the same season and the same
-tables; only the two timing lines differ between runs.
+events the engine published. The season is also ingested on a second engine through batches
+(:meth:`~rankcore.Engine.record_activities`), the two engines taking turns a campaign day
+each, to compare the two rates and check that both engines end the same; and a short kernel
+section plays a tournament on a bare :class:`~rankcore.Leaderboard`. The same seed always
+gives the same season and the same tables; only the two timing lines differ between runs.
 
 >>> result = run_demo(DemoConfig(seed=3, customers=20, events=300))
 >>> (result.activities, result.calls[0].response.status)
@@ -113,8 +113,6 @@ LEADERBOARD_PATH: Final = (
     f"/api_gateway/intouch-api-v3/v3.1/leaderboards/targetGroups/{TARGET_GROUP}"
 )
 CAMPAIGN_PATH: Final = "/campaigns/leaderboards/"
-PROGRESS_STEP: Final = 4096
-"""Activities between two progress reports (keeps the ingest loop lean)."""
 BATCH: Final = 5000
 """The most activities the batch run sends in one :meth:`~rankcore.Engine.record_activities`
 call (a batch also ends where a campaign day does)."""
@@ -159,8 +157,8 @@ def _check_flag(_instance: object, _attribute: attrs.Attribute[bool], value: boo
 @attrs.frozen
 class DemoConfig:
     """The size of the season: ``customers`` and ``events`` (seeded activities), and the
-    ``seed`` everything random is drawn from. ``batches`` ingests the season a second time,
-    through :meth:`~rankcore.Engine.record_activities`, to compare the two paths."""
+    ``seed`` everything random is drawn from. ``batches`` also ingests the season on a second
+    engine, through :meth:`~rankcore.Engine.record_activities`, to compare the two paths."""
 
     seed: int = attrs.field(default=1, validator=_check_seed)
     customers: int = attrs.field(default=3000, validator=_check_count("customers"))
@@ -226,7 +224,8 @@ class AroundMe:
 
 @attrs.frozen
 class BatchRun:
-    """The season ingested a second time, on a second engine, through batches: activities
+    """The season ingested on a second engine through batches (a campaign day in turn with
+    the first engine's one call per event): activities
     in :meth:`~rankcore.Engine.record_activities` calls of up to :data:`BATCH` (a batch
     ends where a campaign day does), then that batch's campaign awards in one
     :meth:`~rankcore.Engine.award_many` call.
@@ -414,18 +413,29 @@ def build_engine(config: DemoConfig) -> tuple[Engine, ManualClock, str]:
     return engine, clock, campaign.id
 
 
+def _days(events: Sequence[SeasonEvent]) -> list[tuple[int, Sequence[SeasonEvent]]]:
+    """The season cut at campaign days: each day's events with the index of its first.
+    O(e)."""
+    day, days, first = timedelta(days=1), [], 0
+    for index in range(1, len(events) + 1):
+        if (
+            index == len(events)
+            or (events[index].at - SEASON_START) // day != (events[first].at - SEASON_START) // day
+        ):  # local midnight: IST has no DST
+            days.append((first, events[first:index]))
+            first = index
+    return days
+
+
 def _ingest(
-    engine: Engine,
-    clock: ManualClock,
-    campaign_id: str,
-    events: Sequence[SeasonEvent],
-    progress: Progress,
+    engine: Engine, clock: ManualClock, campaign_id: str, events: Sequence[SeasonEvent], first: int
 ) -> int:
-    """Feed every event to the engine in time order; returns the number of awards."""
+    """Feed ``events`` (the first has index ``first`` in the season) to the engine one call
+    each, in time order; returns the number of awards."""
     record, award, move = engine.record_activity, engine.award, clock.set
     purchase = EventKind.PURCHASE
     awards = 0
-    for index, event in enumerate(events):
+    for index, event in enumerate(events, first):
         at = move(event.at)
         if event.kind is purchase:
             record(ORG, event.customer, "points", event.value, at, index)
@@ -433,48 +443,33 @@ def _ingest(
             awards += 1
         else:
             record(ORG, event.customer, "visits", 1, at, index)
-        if index % PROGRESS_STEP == PROGRESS_STEP - 1:
-            progress.update(PROGRESS_STEP)
-    progress.update(len(events) % PROGRESS_STEP)
     return awards
 
 
 def _ingest_batches(
-    engine: Engine, clock: ManualClock, campaign_id: str, events: Sequence[SeasonEvent]
+    engine: Engine, clock: ManualClock, campaign_id: str, events: Sequence[SeasonEvent], first: int
 ) -> tuple[int, int]:
-    """Feed every event through batches: the activities of one campaign day, up to
-    :data:`BATCH` at a time, in one ``record_activities`` call at the time of the batch's
+    """Feed one campaign day's ``events`` (the first has index ``first``) through batches: up
+    to :data:`BATCH` activities in one ``record_activities`` call at the time of the batch's
     last activity, then that batch's awards in one ``award_many`` call. Returns the awards
     and the ``record_activities`` calls made."""
     record, award, move = engine.record_activities, engine.award_many, clock.set
-    purchase, day = EventKind.PURCHASE, timedelta(days=1)
+    purchase = EventKind.PURCHASE
     awards = calls = 0
-    batch: list[tuple[int, str, int, datetime, int]] = []
-    paid: list[tuple[str, int, datetime, str]] = []
-
-    def flush() -> None:
+    for start in range(0, len(events), BATCH):
+        batch: list[tuple[int, str, int, datetime, int]] = []
+        paid: list[tuple[str, int, datetime, str]] = []
+        for index, event in enumerate(events[start : start + BATCH], first + start):
+            if event.kind is purchase:
+                batch.append((event.customer, "points", event.value, event.at, index))
+                paid.append((str(event.customer), event.value, event.at, f"p{index}"))
+            else:
+                batch.append((event.customer, "visits", 1, event.at, index))
         move(batch[-1][3])
         record(ORG, batch)
         if paid:
             award(campaign_id, paid, org=ORG)
-        batch.clear()
-        paid.clear()
-
-    current = None
-    for index, event in enumerate(events):
-        today = (event.at - SEASON_START) // day  # local midnight: IST has no DST
-        if batch and (today != current or len(batch) >= BATCH):
-            flush()
-            calls += 1
-        current = today
-        if event.kind is purchase:
-            batch.append((event.customer, "points", event.value, event.at, index))
-            paid.append((str(event.customer), event.value, event.at, f"p{index}"))
-            awards += 1
-        else:
-            batch.append((event.customer, "visits", 1, event.at, index))
-    if batch:
-        flush()
+        awards += len(paid)
         calls += 1
     return awards, calls
 
@@ -499,24 +494,11 @@ def _boards(engine: Engine, campaign_id: str) -> list[object]:
     return seen
 
 
-def _batch_run(
-    config: DemoConfig, events: Sequence[SeasonEvent], timer: Callable[[], float]
-) -> tuple[Engine, int, int, float]:
-    engine, clock, campaign_id = build_engine(config)
-    with _own_heap():
-        started = timer()
-        awards, calls = _ingest_batches(engine, clock, campaign_id, events)
-        elapsed = timer() - started
-    engine.advance_to(NOW)
-    return engine, awards, calls, elapsed
-
-
 @contextmanager
 def _own_heap() -> Iterator[None]:
-    """Where a timed ingest runs: the cyclic garbage collector first collects, then freezes
-    every object that exists (the season's events and, for the batch run, the whole first
-    engine), so that each run's collections walk what that run allocates and not what came
-    before it; the objects are unfrozen after the run."""
+    """Where the timed ingests run: the cyclic garbage collector first collects, then
+    freezes every object that exists (the season's events, the fresh engines), so that the
+    collections walk what the ingests allocate; the objects are unfrozen afterwards."""
     gc.collect()
     gc.freeze()
     try:
@@ -632,13 +614,14 @@ def run_demo(
     progress: Progress | None = None,
     timer: Callable[[], float] = time.perf_counter,
 ) -> DemoResult:
-    """Build the season, ingest its activities (reporting to ``progress``), stop the clock at
-    :data:`NOW` and read the boards back through the vendor router; then, unless
-    ``config.batches`` is false, ingest the season again through batches on a second engine
-    and check that it ends the same (:class:`BatchRun`); and play the kernel section's
-    tournament (:func:`tournament`).
+    """Build the season, ingest its activities one call each (reporting to ``progress``),
+    stop the clock at :data:`NOW` and read the boards back through the vendor router; unless
+    ``config.batches`` is false, ingest the season through batches too, on a second engine,
+    taking turns a campaign day each, and check that it ends the same (:class:`BatchRun`);
+    and play the kernel section's tournament (:func:`tournament`).
 
-    ``timer`` measures each ingest (it is not engine time). O(e log n) for e events.
+    ``timer`` measures each day's ingest on each engine (it is not engine time). O(e log n)
+    for e events.
     """
     config = config if config is not None else DemoConfig()
     events = season_events(config)
@@ -652,11 +635,23 @@ def run_demo(
     engine.subscribe(StreakAchieved, achieved.append)
     engine.subscribe(StreakBroken, broken.append)
     progress = progress if progress is not None else NullProgress()
+    fast = build_engine(config) if config.batches else None
+    awards = fast_awards = batch_calls = 0
+    elapsed = fast_elapsed = 0.0
     try:
         with _own_heap():
-            started = timer()
-            awards = _ingest(engine, clock, campaign_id, events, progress)
-            elapsed = timer() - started
+            # The two paths take turns, a campaign day each, so that both run under the
+            # same conditions (a shared machine's speed can change by half within seconds).
+            for first, day in _days(events):
+                started = timer()
+                awards += _ingest(engine, clock, campaign_id, day, first)
+                elapsed += timer() - started
+                if fast is not None:
+                    started = timer()
+                    paid, made = _ingest_batches(*fast, day, first)
+                    fast_elapsed += timer() - started
+                    fast_awards, batch_calls = fast_awards + paid, batch_calls + made
+                progress.update(len(day))
     finally:
         progress.close()
     engine.advance_to(NOW)
@@ -676,12 +671,10 @@ def run_demo(
         )
     around = _around_me(engine, config, campaign_id, calls)
     batch = None
-    if config.batches:
-        fast, fast_awards, batch_calls, fast_elapsed = _batch_run(config, events, timer)
-        agrees = fast_awards == awards and _boards(fast, campaign_id) == _boards(
-            engine, campaign_id
-        )
-        batch = BatchRun(fast, batch_calls, agrees, fast_elapsed)
+    if fast is not None:
+        fast[0].advance_to(NOW)
+        agrees = fast_awards == awards and _boards(fast[0], fast[2]) == _boards(engine, campaign_id)
+        batch = BatchRun(fast[0], batch_calls, agrees, fast_elapsed)
     return DemoResult(
         config=config,
         engine=engine,

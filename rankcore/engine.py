@@ -332,7 +332,7 @@ class Engine:
             now = self._sync()
             line = self._encode(command, now)
             self._due_known = False
-            result, events, changed = self._state.apply(command, now, results=not self._replaying)
+            result, events, changed = self._state.apply(command, now)
             if changed:
                 self._applied += _mutations(command)
                 if line is not None:

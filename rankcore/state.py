@@ -25,7 +25,6 @@ from rankcore.commands import (
     AdvanceTo,
     Award,
     AwardMany,
-    BatchResult,
     Command,
     CreateBadgeGroup,
     CreateBoard,
@@ -80,13 +79,9 @@ class State:
         tenants = Tenants()
         return cls(tenants, CampaignBook(tenants, ids), LoyaltyService(tenants, ids), {})
 
-    def apply(
-        self, command: Command[Any], now: datetime, *, results: bool = True
-    ) -> tuple[Any, list[object], bool]:
+    def apply(self, command: Command[Any], now: datetime) -> tuple[Any, list[object], bool]:
         """Apply ``command`` at ``now``: its result, its events, whether it changed state.
-        A command the domains refuse raises and changes nothing. ``results=False`` (a
-        replay: nobody reads them) lets a batch skip building its per-entry results.
-        O(the command's own cost)."""
+        A command the domains refuse raises and changes nothing. O(the command's own cost)."""
         loyalty, campaigns = self.loyalty, self.campaigns
         match command:
             case Sync() | AdvanceTo():
@@ -167,10 +162,7 @@ class State:
                 )
                 return activity, events, not activity.duplicate
             case RecordActivities(org, activities):
-                answers, refusals, events = loyalty.record_activities(
-                    org, activities, now, results=results
-                )
-                batch = BatchResult(answers, refusals)
+                batch, events = loyalty.record_activities(org, activities, now)
                 return batch, events, batch.changed
             case Enroll(org, group_id, target_id, customer_id, name, balance, reset):
                 status, events = loyalty.enroll(

@@ -23,7 +23,7 @@ import enum
 import functools
 import hashlib
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Final, Self, TypeVar
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -33,6 +33,7 @@ __all__ = [
     "MAX_ID",
     "MAX_KEY_LENGTH",
     "MAX_TEXT_LENGTH",
+    "OFFSET_ZONES",
     "Choice",
     "check_event_id",
     "check_id",
@@ -52,6 +53,9 @@ MAX_KEY_LENGTH: Final = 256
 ref codes), in characters."""
 MAX_TEXT_LENGTH: Final = 1024
 """The longest name or profile field, in characters."""
+OFFSET_ZONES: Final = (ZoneInfo, timezone)
+"""The tzinfo types whose ``utcoffset`` is never ``None``: a time in one is aware without
+reading its offset (a reading costs a few hundred ns)."""
 
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")
 _SHOWN: Final = 60

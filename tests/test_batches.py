@@ -4,6 +4,8 @@ batch is one journal record, replayed to the same state."""
 
 from __future__ import annotations
 
+import copy
+import pickle
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -111,6 +113,11 @@ def test_a_batch_equals_its_activities_one_by_one(
     batched, model = engines
     got = batched.record_activities(1, batch)
     expected = one_by_one(model, batch)
+    assert (got.counted, got.duplicates, got.changed) == (
+        sum(1 for r in expected.results if r is not None and not r.duplicate),
+        sum(1 for r in expected.results if r is not None and r.duplicate),
+        any(r is not None and not r.duplicate for r in expected.results),
+    )  # counted while the batch ran, before its results are first read
     assert described(got) == described(expected)
     assert published[0] == published[1]
     # what the batch remembered (event ids) answers later retries as the model does
@@ -159,6 +166,27 @@ def test_literal_batch() -> None:
     assert [type(e) for e in reached] == [MilestoneReached]
     page = engine.target_leaderboard(1, 10, 11)
     assert [(r.customer_id, r.achieved_value) for r in page.rankings] == [(1, 10)]
+
+
+def test_a_batch_result_is_a_value() -> None:
+    """The engine's results are made when first read; they are then the same value as one
+    built from its results: equal, with one hash, immutable, and copied or pickled whole."""
+    engine = world(ManualClock(T0 + timedelta(hours=1)))
+    got = engine.record_activities(
+        1, [(1, "points", 4, None, "e"), (9, "points", 1), (1, "points", 4, None, "e")]
+    )
+    built = BatchResult(
+        (ActivityResult(False, (TargetUpdate(11, 100, 4),)), None, ActivityResult(True)),
+        got.refusals,
+    )
+    assert hash(got) == hash(built) and got == built
+    assert (got.counted, got.duplicates, got.changed) == (1, 1, True)
+    assert repr(got).startswith("BatchResult(results=(ActivityResult(duplicate=False")
+    assert copy.copy(got) == got and copy.deepcopy(got).results == got.results
+    assert pickle.loads(pickle.dumps(got)).results == got.results
+    with pytest.raises(AttributeError):
+        got.refusals = ()  # type: ignore[misc]
+    assert got != AwardBatchResult(got.results, got.refusals)  # not the same kind of batch
 
 
 @pytest.mark.parametrize(

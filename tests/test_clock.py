@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -83,3 +84,38 @@ def test_require_aware_names_the_argument() -> None:
         require_aware("2024", "when")
     with pytest.raises(InvalidArgument, match="when must be timezone-aware"):
         require_aware(datetime(2024, 1, 1), "when")
+
+
+class _NoOffset(tzinfo):
+    """A tzinfo that gives no offset: a time in it is naive."""
+
+    def utcoffset(self, dt: datetime | None) -> timedelta | None:
+        return None
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1969, 12, 30),
+        max_value=datetime(3000, 1, 2),
+        timezones=st.one_of(st.timezones(), st.just(UTC), st.just(timezone(timedelta(hours=-23)))),
+    ),
+)
+@settings(max_examples=400)
+def test_require_aware_accepts_exactly_the_instants_inside_the_bounds(t: datetime) -> None:
+    offset = t.utcoffset()
+    assert offset is not None
+    instant = t.replace(tzinfo=None) - offset  # naive UTC, from the offset alone
+    if datetime(1970, 1, 1) <= instant < datetime(3000, 1, 1):
+        assert require_aware(t, "t") is t
+    else:
+        with pytest.raises(InvalidArgument, match="t must be at or after 1970"):
+            require_aware(t, "t")
+
+
+def test_require_aware_reads_the_offset_of_other_tzinfo_types() -> None:
+    with pytest.raises(InvalidArgument, match="t must be timezone-aware"):
+        require_aware(datetime(2024, 1, 1, tzinfo=_NoOffset()), "t")
+    edge = datetime(1970, 1, 1, 5, 29, tzinfo=ZoneInfo("Asia/Kolkata"))  # 23:59 UTC, 1969
+    with pytest.raises(InvalidArgument, match="t must be at or after 1970"):
+        require_aware(edge, "t")
+    assert require_aware(edge + timedelta(minutes=1), "t") == datetime(1970, 1, 1, tzinfo=UTC)

@@ -21,6 +21,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
@@ -299,16 +300,24 @@ class BoardBook:
             raise InvalidArgument(
                 f"a batch holds at most {MAX_ENTRIES:,} awards, got {len(awards)}"
             )
-        results: list[AwardResult | None] = []
+        rows: list[Any] = []  # per award: what _grant answers, or _REFUSED
+        duplicates = 0
         refusals: list[tuple[int, RankcoreError]] = []
         award, oldest = self._grant, now - campaign.window
-        for position, (source_id, points, at, key, given) in enumerate(_check_awards(awards, now)):
+        fields = iter(_check_awards(awards, now))  # five at a time; zip reuses its tuple
+        checked = zip(fields, fields, fields, fields, fields, strict=True)
+        for position, (source_id, points, at, key, given) in enumerate(checked):
             try:
-                results.append(award(campaign, source_id, points, at, key, given, now, oldest))
+                granted = award(campaign, source_id, points, at, key, given, now, oldest)
             except RankcoreError as exc:
-                results.append(None)
+                rows += _REFUSED
                 refusals.append((position, exc))
-        return AwardBatchResult(tuple(results), tuple(refusals))
+                continue
+            rows += granted
+            duplicates += granted[3]
+        counted = len(rows) // len(_REFUSED) - len(refusals) - duplicates
+        decode = partial(_award_results, campaign.settings.id)
+        return AwardBatchResult.from_rows(rows, decode, counted, duplicates, tuple(refusals))
 
     def _award(
         self,
@@ -323,7 +332,8 @@ class BoardBook:
         """One award to ``campaign`` (see :meth:`award`); ``oldest`` is ``now`` less the
         campaign's window. Common values take a fast path to the same checks. O(log n)."""
         source_id, points, at, key, given = _check_award(source_id, points, at, event_id, now)
-        return self._grant(campaign, source_id, points, at, key, given, now, oldest)
+        granted = self._grant(campaign, source_id, points, at, key, given, now, oldest)
+        return AwardResult(campaign.settings.id, *granted)
 
     def _grant(
         self,
@@ -335,9 +345,10 @@ class BoardBook:
         given: datetime | None,
         now: datetime,
         oldest: datetime,
-    ) -> AwardResult:
+    ) -> _Granted:
         """An award whose fields are checked: ``at`` is the award's time (``now`` when
-        ``given`` is ``None``), ``key`` its event id as text. O(log n)."""
+        ``given`` is ``None``), ``key`` its event id as text. Answers the fields of its
+        :class:`AwardResult` after the campaign id. O(log n)."""
         if key is not None:
             seen = campaign.seen.get(key)
             if seen is not None:
@@ -348,8 +359,7 @@ class BoardBook:
                         " differ); an event id names one event"
                     )
                 landed, original = seen.state, seen.source_id
-                return AwardResult(
-                    campaign.settings.id,
+                return (
                     original,
                     landed.activity_id,
                     landed.span.sequence,
@@ -370,14 +380,7 @@ class BoardBook:
         sources.add(source_id)
         if key is not None:
             self._remember(campaign, key, _UnhashedAward(state, source_id, at, points))
-        return AwardResult(
-            campaign.settings.id,
-            source_id,
-            state.activity_id,
-            state.span.sequence,
-            False,
-            standing,
-        )
+        return source_id, state.activity_id, state.span.sequence, False, standing
 
     # -- commands: boards ---------------------------------------------------------------------
 
@@ -1087,6 +1090,19 @@ class BoardBook:
 CampaignBook = BoardBook
 """The book's former name: campaigns are boards."""
 
+_Granted = tuple[str, str | None, int | None, bool, Standing[str] | None]
+"""An award's result without its campaign id: ``(source_id, activity_id, sequence,
+duplicate, standing)``."""
+_REFUSED: Final = (None, None, None, None, None)
+"""The row of a refused award in a batch."""
+
+
+def _award_results(campaign_id: str, rows: list[Any]) -> tuple[AwardResult | None, ...]:
+    """The results of a batch of awards to ``campaign_id`` from its rows: five values per
+    award, what :meth:`BoardBook._grant` answered or :data:`_REFUSED`. O(rows)."""
+    fields = [rows[i : i + 5] for i in range(0, len(rows), 5)]
+    return tuple(None if f[0] is None else AwardResult(campaign_id, *f) for f in fields)
+
 
 def _check_award(
     source_id: object, points: object, at: object, event_id: object, now: datetime, where: str = ""
@@ -1118,19 +1134,18 @@ def _check_award(
     return source_id, points, now if given is None else given, key, given
 
 
-def _check_awards(
-    awards: Sequence[Sequence[Any]], now: datetime
-) -> list[tuple[str, Score, datetime, str | None, datetime | None]]:
-    """Every award of a batch checked (:func:`_check_award`), or raise naming the first
-    malformed one's position and field. O(batch)."""
-    checked = []
+def _check_awards(awards: Sequence[Sequence[Any]], now: datetime) -> list[Any]:
+    """The fields of every award of a batch checked (:func:`_check_award`), in one flat
+    list (five values an award: no container per award lives while the batch runs); or
+    raise naming the first malformed one's position and field. O(batch)."""
+    checked: list[Any] = []
     for position, item in enumerate(awards):
         if type(item) is not tuple or len(item) != 4:
             raise InvalidArgumentType(
                 f"awards[{position}] must be a (source_id, points, at, event_id) tuple,"
                 f" not {type(item).__name__}"
             )
-        checked.append(_check_award(*item, now, f"awards[{position}]."))
+        checked += _check_award(*item, now, f"awards[{position}].")
     return checked
 
 

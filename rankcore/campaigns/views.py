@@ -150,12 +150,13 @@ class AwardResult:
     standing: Standing[Any] | None
 
 
-@attrs.frozen
 class AwardBatchResult(BatchOutcome[AwardResult]):
     """The outcome of :meth:`~rankcore.Engine.award_many`: ``results`` by position (what
     :meth:`~rankcore.Engine.award` would have answered for that award, after the ones before
     it; ``None`` where it was refused) and ``refusals``, the ``(position, error)`` of every
     refused award, in batch order; ``counted``, ``duplicates`` and ``changed`` count them."""
+
+    __slots__ = ()
 
 
 class Operator(Choice):

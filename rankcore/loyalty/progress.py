@@ -31,7 +31,6 @@ from rankcore.loyalty.views import (
     EnrollmentStatus,
     MilestoneProgress,
     StreakProgress,
-    TargetUpdate,
 )
 from rankcore.persistence.codec import decode_optional_time, encode_optional_time
 from rankcore.ranking.keys import check_score
@@ -158,8 +157,9 @@ class MilestoneTracker(_Tracker):
         at: datetime,
         now: datetime,
         events: list[object],
-    ) -> TargetUpdate:
-        """Apply an activity that :meth:`prepare` accepted with result ``total``. O(log n)."""
+    ) -> None:
+        """Apply an activity that :meth:`prepare` accepted with result ``total``; returns
+        the streak count (``None``: a milestone has none). O(log n)."""
         entries = self.entries.get(period.id)
         if entries is None:
             entries = self.entries[period.id] = {}
@@ -172,7 +172,7 @@ class MilestoneTracker(_Tracker):
         if not entry.reached and total >= self.target.value:
             entry.reached = True
             events.append(self._reached(customer, period.id, total, at))
-        return TargetUpdate(self.target.id, period.id, total)
+        return None
 
     def _reached(self, customer: int, period_id: int, value: Score, at: datetime) -> object:
         target = self.target
@@ -373,8 +373,9 @@ class StreakTracker(_Tracker):
         at: datetime,
         now: datetime,
         events: list[object],
-    ) -> TargetUpdate:
-        """Apply an activity that :meth:`prepare` accepted with result ``total``. O(log n)."""
+    ) -> int:
+        """Apply an activity that :meth:`prepare` accepted with result ``total``; returns
+        the streak count afterwards. O(log n)."""
         entry = self.entries.get(customer)
         if entry is None:
             entry = self.entries[customer] = _Streak()
@@ -401,7 +402,7 @@ class StreakTracker(_Tracker):
                 )
         self._board(period.id).put(customer, entry.count, entry.last_at, now)
         entry.on_board = True
-        return TargetUpdate(self.target.id, period.id, total, entry.count)
+        return entry.count
 
     def close(self, period: Period, now: datetime, events: list[object]) -> None:
         """The period closed: every enrolled customer with a streak who did not reach the

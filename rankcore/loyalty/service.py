@@ -13,10 +13,9 @@ question of scope alone.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta, timezone
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime, timedelta
 from typing import Any, Final, cast
-from zoneinfo import ZoneInfo
 
 from rankcore.errors import EventIdConflict, InvalidArgument, InvalidArgumentType, RankcoreError
 from rankcore.ids import IdGenerator
@@ -48,6 +47,7 @@ from rankcore.loyalty.targets import (
 )
 from rankcore.loyalty.views import (
     ActivityResult,
+    BatchResult,
     EnrollmentStatus,
     MilestoneProgress,
     RankingEntry,
@@ -66,6 +66,7 @@ from rankcore.timeline.clock import EARLIEST, LATEST, require_aware
 from rankcore.validate import (
     MAX_ID,
     MAX_KEY_LENGTH,
+    OFFSET_ZONES,
     check_event_id,
     check_id,
     check_text,
@@ -80,60 +81,39 @@ Tracker = MilestoneTracker | StreakTracker
 ScopeArg = Scope | int
 
 
-class _Seen:
-    """A remembered event id: when it is forgotten, and what its event was (a fingerprint of
-    customer, metric and value, and the instant it counted at), to tell a retry from a reuse.
-    ``fingerprint`` is ``None`` for ids saved by versions that did not keep it."""
-
-    __slots__ = ("at", "fingerprint", "forget_at")
-
-    def __init__(self, forget_at: datetime, fingerprint: int | None, at: datetime | None) -> None:
-        self.forget_at = forget_at
-        self.fingerprint = fingerprint
-        self.at = at
+_Seen = tuple[Any, ...]
+"""A remembered event id: ``(forget_at, at, customer, metric, value)``, when it is forgotten
+and what its event was (the instant it counted at, and its payload), to tell a retry from
+a reuse; or ``(forget_at, at, fingerprint)`` as a snapshot saves it (``fingerprint`` is
+``None`` for ids saved by versions that did not keep one). A tuple of plain values, so that
+the garbage collector stops tracking it: an engine remembers ids by the hundred thousand,
+and every full collection would walk them all."""
 
 
-class _Unhashed(_Seen):
-    """A remembered event id whose fingerprint is computed the first time it is read (by a
-    retry or a snapshot): most ids are never read again, and the digest is a hash, so a
-    batch leaves it for later. Reads as a :class:`_Seen` with the same fingerprint."""
-
-    __slots__ = ("_parts",)
-
-    def __init__(self, forget_at: datetime, parts: tuple[int, str, Score], at: datetime) -> None:
-        self.forget_at = forget_at
-        self.at = at
-        self._parts: tuple[int, str, Score] | None = parts
-
-    @property
-    def fingerprint(self) -> int | None:
-        parts = self._parts
-        if parts is not None:
-            self.fingerprint = fingerprint(*parts)
-        digest: int | None = _FINGERPRINT_SLOT.__get__(self, _Seen)
-        return digest
-
-    @fingerprint.setter
-    def fingerprint(self, value: int | None) -> None:
-        _FINGERPRINT_SLOT.__set__(self, value)
-        self._parts = None
-
-
-_FINGERPRINT_SLOT: Final[Any] = _Seen.__dict__["fingerprint"]
+def _fingerprint_of(record: _Seen) -> int | None:
+    """The fingerprint of a remembered event's payload (computed when a retry or a snapshot
+    asks: most ids are never read again). O(1)."""
+    return fingerprint(*record[2:]) if len(record) == 5 else cast(int | None, record[2])
 
 
 class _Deferred:
     """Stands in for a period board's :class:`~rankcore.Leaderboard` while a batch runs:
-    keeps its writes, in order, for one :meth:`~rankcore.Leaderboard.load` at the end."""
+    keeps its writes, in order and three values each in one flat list, for one
+    :meth:`~rankcore.Leaderboard.load` at the end."""
 
     __slots__ = ("writes",)
 
     def __init__(self) -> None:
-        self.writes: list[tuple[int, Score, datetime | None]] = []
+        self.writes: list[Any] = []
 
     def set(self, member: int, score: Score, at: datetime | None = None) -> None:
         """Keep one write. O(1)."""
-        self.writes.append((member, score, at))
+        self.writes += (member, score, at)
+
+    def entries(self) -> Iterator[tuple[int, Score, datetime | None]]:
+        """The writes kept, in order. O(1), then O(1) a write."""
+        values = iter(self.writes)
+        return zip(values, values, values, strict=True)
 
 
 class _Group:
@@ -158,10 +138,12 @@ class LoyaltyService:
         self._targets: dict[int, int] = {}  # target id -> group id
         self._periods: dict[int, int] = {}  # period id -> group id
         self._by_metric: dict[tuple[int, str], list[tuple[_Group, Tracker]]] = {}
-        # Remembered event ids per org (see record_activity), and a heap of
-        # (forget at, seq, org, event id) to forget them in time order.
+        # Remembered event ids per org (see record_activity). The ids to forget at one
+        # instant (most share it: a period's end plus its length) are listed together, by
+        # (forget at, org), and a heap of (forget at, seq, org) forgets the lists in order.
         self._event_ids: dict[int, dict[str, _Seen]] = {}
-        self._forget: list[tuple[datetime, int, int, str]] = []
+        self._forget: list[tuple[datetime, int, int]] = []
+        self._forget_ids: dict[tuple[datetime, int], list[str]] = {}
         self._due: list[tuple[datetime, int, int, int]] = []  # (end, seq, group id, period id)
         self._due_seq = 0
 
@@ -366,12 +348,11 @@ class LoyaltyService:
         if self._customers.profile(org, customer) is None:
             raise CustomerNotFound(f"customer {customer} does not exist in org {org}")
         seen = self._event_ids.get(org)
-        digest = 0
         if key is not None:
-            digest = fingerprint(customer, metric, value)
             earlier = None if seen is None else seen.get(key)
             if earlier is not None:
-                if same_event(earlier.fingerprint, earlier.at, digest, given):
+                digest = fingerprint(customer, metric, value)
+                if same_event(_fingerprint_of(earlier), earlier[1], digest, given):
                     return ActivityResult(True), []
                 raise _conflict(key)
         route = self._by_metric.get((org, metric), ())
@@ -379,25 +360,31 @@ class LoyaltyService:
         events: list[object] = []
         updates: list[TargetUpdate] = []
         for tracker, period, total in plan:
-            updates.append(tracker.record(customer, period, total, at, now, events))
+            streak = tracker.record(customer, period, total, at, now, events)
+            updates.append(TargetUpdate(tracker.target.id, period.id, total, streak))
         if key is not None and forget_at is not None:
             if seen is None:
                 seen = self._event_ids[org] = {}
-            seen[key] = _Seen(forget_at, digest, at)
-            self._due_seq += 1
-            heapq.heappush(self._forget, (forget_at, self._due_seq, org, key))
+            seen[key] = (forget_at, at, customer, metric, value)
+            self._forgotten_at(forget_at, org).append(key)
         return ActivityResult(False, tuple(updates)), events
+
+    def _forgotten_at(self, when: datetime, org: int) -> list[str]:
+        """The list of ``org``'s event ids to forget at ``when``, to append to. O(1), or
+        O(log f) for f instants when ``when`` is new."""
+        ids = self._forget_ids.get((when, org))
+        if ids is None:
+            ids = self._forget_ids[(when, org)] = []
+            self._due_seq += 1
+            heapq.heappush(self._forget, (when, self._due_seq, org))
+        return ids
 
     def record_activities(
         self,
         scope: ScopeArg,
         activities: Sequence[Sequence[Any]],
         now: datetime,
-        *,
-        results: bool = True,
-    ) -> tuple[
-        tuple[ActivityResult | None, ...], tuple[tuple[int, RankcoreError], ...], list[object]
-    ]:
+    ) -> tuple[BatchResult, list[object]]:
         """Count a batch of activities ``(customer, metric, value, at, event_id)`` of the
         scope's org, in order, each exactly as :meth:`record_activity` would count it after
         the ones before it.
@@ -407,11 +394,8 @@ class LoyaltyService:
         :class:`~rankcore.InvalidArgumentType`) naming its position, and nothing changes.
         An activity the domain refuses (unknown customer, closed period, a time after
         ``now``, a reused event id, a total that cannot be ranked) changes nothing and is
-        reported by position; the others are applied. Returns the results (``None`` for a
-        refused activity), the refusals and the events. ``results=False`` (a replay, which
-        reads only whether each activity counted) gives every counted activity one shared
-        ``ActivityResult(False)`` instead of its updates. O(b t log n) for b activities and
-        t targets on their metrics.
+        reported by position; the others are applied. Returns the batch's result and the
+        events. O(b t log n) for b activities and t targets on their metrics.
         """
         org = resolve_one(self._tenants, scope)
         checked = _check_batch(activities)
@@ -420,15 +404,20 @@ class LoyaltyService:
         by_metric = self._by_metric
         routes: dict[str, list[tuple[_Group, Tracker]]] = {}  # metric -> its targets
         keeps: dict[int, datetime] = {}  # id(period) -> when its event ids are forgotten
-        answers: list[ActivityResult | None] = []
+        rows: list[Any] = []  # per activity: see _activity_results
+        counted = duplicates = 0
         refusals: list[tuple[int, RankcoreError]] = []
         events: list[object] = []
         known: set[int] = set()  # customers found in this batch already
+        forget_last: datetime | None = None  # when the ids of forget_ids are forgotten
+        forget_ids: list[str] = []
         # Board writes wait for the end of the batch: one Leaderboard.load per board applies
         # them in order (equal to setting each in turn) at the cost of one sort.
         deferred: dict[int, tuple[PeriodBoard, Leaderboard[Any], _Deferred]] = {}
         try:
-            for position, (customer, metric, value, given, key) in enumerate(checked):
+            fields = iter(checked)  # five at a time; zip reuses its tuple
+            rows_in = zip(fields, fields, fields, fields, fields, strict=True)
+            for position, (customer, metric, value, given, key) in enumerate(rows_in):
                 at = now if given is None else given
                 try:
                     if at > now:
@@ -446,8 +435,9 @@ class LoyaltyService:
                         earlier = None if seen is None else seen.get(key)
                         if earlier is not None:
                             digest = fingerprint(customer, metric, value)
-                            if same_event(earlier.fingerprint, earlier.at, digest, given):
-                                answers.append(_DUPLICATE)
+                            if same_event(_fingerprint_of(earlier), earlier[1], digest, given):
+                                rows.append(_REPEATED)
+                                duplicates += 1
                                 continue
                             raise _conflict(key)
                     route = routes.get(metric)
@@ -455,30 +445,34 @@ class LoyaltyService:
                         route = routes[metric] = by_metric.get((org, metric), [])
                     plan, forget_at = _plan(route, customer, value, at, now, key is not None, keeps)
                 except RankcoreError as exc:
-                    answers.append(None)
+                    rows.append(None)
                     refusals.append((position, exc))
                     continue
-                done: list[TargetUpdate] = []
+                rows.append(len(plan))
                 for tracker, period, total in plan:
                     board = tracker.board(period.id)
                     if board is not None and id(board) not in deferred:
                         recorder = _Deferred()
                         deferred[id(board)] = (board, board.board, recorder)
                         board.board = cast(Leaderboard[Any], recorder)
-                    done.append(tracker.record(customer, period, total, at, now, events))
-                updates = tuple(done)
+                    streak = tracker.record(customer, period, total, at, now, events)
+                    rows += (tracker.target.id, period.id, total, streak)
                 if key is not None and forget_at is not None:
                     if seen is None:
                         seen = self._event_ids[org] = {}
-                    seen[key] = _Unhashed(forget_at, (customer, metric, value), at)
-                    self._due_seq += 1
-                    heapq.heappush(self._forget, (forget_at, self._due_seq, org, key))
-                answers.append(ActivityResult(False, updates) if results else _COUNTED)
+                    seen[key] = (forget_at, at, customer, metric, value)
+                    if forget_at is not forget_last:
+                        forget_last, forget_ids = forget_at, self._forgotten_at(forget_at, org)
+                    forget_ids.append(key)
+                counted += 1
         finally:
             for board, real, recorder in deferred.values():
                 board.board = real
-                real.load(recorder.writes)
-        return tuple(answers), tuple(refusals), events
+                real.load(recorder.entries())
+        result = BatchResult.from_rows(
+            rows, _activity_results, counted, duplicates, tuple(refusals)
+        )
+        return result, events
 
     # -- enrollment -------------------------------------------------------------------------
 
@@ -808,12 +802,14 @@ class LoyaltyService:
         """
         forget = self._forget
         while forget and forget[0][0] <= now:
-            when, _seq, org, event_id = heapq.heappop(forget)
+            when, _seq, org = heapq.heappop(forget)
+            ids = self._forget_ids.pop((when, org))
             seen = self._event_ids.get(org)
             if seen is not None:
-                record = seen.get(event_id)
-                if record is not None and record.forget_at == when:
-                    del seen[event_id]
+                for event_id in ids:
+                    record = seen.get(event_id)
+                    if record is not None and record[0] == when:
+                        del seen[event_id]
         events: list[object] = []
         due = self._due
         while due and due[0][0] <= now:
@@ -881,7 +877,11 @@ class LoyaltyService:
                 [org, [_seen_state(event_id, record) for event_id, record in seen.items()]]
                 for org, seen in self._event_ids.items()
             ],
-            "forget": [[encode_time(t), org, e] for t, _, org, e in sorted(self._forget)],
+            "forget": [
+                [encode_time(t), org, e]
+                for t, _, org in sorted(self._forget)
+                for e in self._forget_ids[(t, org)]
+            ],
             "due": [[encode_time(t), g, p] for t, _, g, p in sorted(self._due)],
         }
 
@@ -934,19 +934,16 @@ class LoyaltyService:
             service._by_metric.setdefault((target.org, target.metric), []).append((group, tracker))
         for org, rows in state["event_ids"]:
             service._event_ids[org] = dict(_seen_from(row) for row in rows)
-        seq = 0
         for t, org, event_id in state["forget"]:
-            seq += 1
-            service._forget.append(
-                (decode_time(t), seq, check_id(org, "org"), check_event_id(event_id))
-            )
+            when, key = decode_time(t), check_event_id(event_id)
+            service._forgotten_at(when, check_id(org, "org")).append(key)
+        seq = service._due_seq
         for t, group_id, period_id in state["due"]:
             if service._periods.get(period_id) != group_id:
                 raise ValueError(f"unknown period {period_id!r} in the due list")
             seq += 1
             service._due.append((decode_time(t), seq, group_id, period_id))
         service._due_seq = seq
-        heapq.heapify(service._forget)
         heapq.heapify(service._due)
         return service
 
@@ -965,8 +962,8 @@ class LoyaltyService:
 
 
 def _seen_state(event_id: str, record: _Seen) -> list[object]:
-    at = None if record.at is None else encode_time(record.at)
-    return [event_id, encode_time(record.forget_at), record.fingerprint, at]
+    at = None if record[1] is None else encode_time(record[1])
+    return [event_id, encode_time(record[0]), _fingerprint_of(record), at]
 
 
 def _seen_from(row: list[Any]) -> tuple[str, _Seen]:
@@ -975,25 +972,48 @@ def _seen_from(row: list[Any]) -> tuple[str, _Seen]:
     event_id, forget_at, *payload = row
     digest, at = payload if payload else (None, None)
     when = None if at is None else decode_time(at)
-    return check_event_id(event_id), _Seen(decode_time(forget_at), saved_fingerprint(digest), when)
+    return check_event_id(event_id), (decode_time(forget_at), when, saved_fingerprint(digest))
 
 
 _DUPLICATE: Final = ActivityResult(True)
-_COUNTED: Final = ActivityResult(False)
-_ZONES: Final = (ZoneInfo, timezone)  # tzinfo types that always give an offset
+_REPEATED: Final = -1
+"""A batch row: the activity was a duplicate."""
+
+
+def _activity_results(rows: list[Any]) -> tuple[ActivityResult | None, ...]:
+    """The results of a batch from its rows: per activity ``None`` (refused),
+    :data:`_REPEATED` (a duplicate), or ``n`` followed by the ``(target_id, period_id,
+    achieved_value, streak_count)`` of its ``n`` updates. O(rows)."""
+    results: list[ActivityResult | None] = []
+    append, position, end = results.append, 0, len(rows)
+    while position < end:
+        count = rows[position]
+        position += 1
+        if count is None:
+            append(None)
+        elif count == _REPEATED:
+            append(_DUPLICATE)
+        else:
+            stop = position + 4 * count
+            updates = [TargetUpdate(*rows[i : i + 4]) for i in range(position, stop, 4)]
+            append(ActivityResult(False, tuple(updates)))
+            position = stop
+    return tuple(results)
+
+
 _INNER_EARLIEST: Final = EARLIEST + timedelta(days=2)
 _INNER_LATEST: Final = LATEST - timedelta(days=2)
 _CHECKED_METRICS: Final[dict[str, str]] = {}  # metric names already checked, by themselves
 
 
-def _check_batch(
-    activities: Sequence[Sequence[Any]],
-) -> list[tuple[int, str, Score, datetime | None, str | None]]:
-    """Each activity of a batch with its fields checked as :meth:`LoyaltyService.
-    record_activity` checks them (an int event id as its text), or raise naming the first
-    malformed one's position and field. Common values take a fast path. O(batch)."""
-    checked: list[tuple[int, str, Score, datetime | None, str | None]] = []
-    append, metrics = checked.append, _CHECKED_METRICS
+def _check_batch(activities: Sequence[Sequence[Any]]) -> list[Any]:
+    """The fields of each activity of a batch, checked as :meth:`LoyaltyService.
+    record_activity` checks them (an int event id as its text), in one flat list (five
+    values an activity: no container per activity lives while the batch runs); or raise
+    naming the first malformed one's position and field. Common values take a fast path.
+    O(batch)."""
+    checked: list[Any] = []
+    metrics = _CHECKED_METRICS
     inside: tuple[object, datetime, datetime] = (None, EARLIEST, LATEST)  # zone, bounds in it
     for position, item in enumerate(activities):
         if type(item) is not tuple or len(item) != 5:
@@ -1015,7 +1035,7 @@ def _check_batch(
             value = check_score(value, f"activities[{position}].value")
         if at is not None:
             zone = at.tzinfo if type(at) is datetime else None
-            if zone is not inside[0] and type(zone) in _ZONES:
+            if zone is not inside[0] and type(zone) in OFFSET_ZONES:
                 inside = (zone, _INNER_EARLIEST.astimezone(zone), _INNER_LATEST.astimezone(zone))
             # Times in one zone compare without reading its offsets (several us a reading);
             # a time well inside the bounds in wall-clock terms is inside them as an instant.
@@ -1040,7 +1060,7 @@ def _check_batch(
             key = event_id
         else:
             key = check_event_id(event_id, f"activities[{position}].event_id")
-        append((customer, name, value, at, key))
+        checked += (customer, name, value, at, key)
     return checked
 
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
+from rankcore.batch import BatchOutcome
 from rankcore.loyalty.customers import CustomerProfile
 from rankcore.loyalty.periods import Period
 from rankcore.loyalty.targets import TargetType
@@ -18,6 +19,7 @@ from rankcore.ranking.standing import Score
 
 __all__ = [
     "ActivityResult",
+    "BatchResult",
     "EnrollmentStatus",
     "MilestoneProgress",
     "RankingEntry",
@@ -52,6 +54,19 @@ class ActivityResult:
 
     duplicate: bool
     updates: tuple[TargetUpdate, ...] = ()
+
+
+class BatchResult(BatchOutcome[ActivityResult]):
+    """What a batch of activities did (see :meth:`~rankcore.Engine.record_activities`).
+
+    ``results[i]`` is the :class:`~rankcore.loyalty.ActivityResult` of activity ``i`` (its
+    ``duplicate`` flag set for a repeated event id), or ``None`` if it was refused;
+    ``refusals`` lists ``(position, error)`` for every refused activity, in batch order. The
+    other activities were applied as if recorded one by one in batch order; ``counted``,
+    ``duplicates`` and ``changed`` count them.
+    """
+
+    __slots__ = ()
 
 
 @attrs.frozen

@@ -44,7 +44,7 @@ from typing import Final
 
 from rankcore.errors import InvalidArgument, InvalidArgumentType, ScoreTypeError, ScoreValueError
 from rankcore.ranking.standing import Score
-from rankcore.validate import show
+from rankcore.validate import OFFSET_ZONES, show
 
 __all__ = [
     "LOW_BITS",
@@ -169,7 +169,8 @@ def encode_time(at: object, name: str = "at") -> int:
         return NO_TIME
     if not isinstance(at, datetime):
         raise InvalidArgumentType(f"{name} must be a datetime or None, not {type(at).__name__}")
-    if at.tzinfo is None or at.utcoffset() is None:
+    zone = at.tzinfo
+    if zone is None or (type(zone) not in OFFSET_ZONES and at.utcoffset() is None):
         raise InvalidArgument(f"{name} must be timezone-aware, got naive {at.isoformat()}")
     micros: int = (at - _EPOCH) // _MICROSECOND
     if micros < 0:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Final, Protocol, TypeGuard, runtime_checkable
 
 from rankcore.errors import ClockError, InvalidArgument, InvalidArgumentType
+from rankcore.validate import OFFSET_ZONES
 
 __all__ = [
     "EARLIEST",
@@ -31,6 +32,7 @@ EARLIEST: Final = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST: Final = datetime(3000, 1, 1, tzinfo=UTC)
 """Every time rankcore accepts is earlier than this: the calendar arithmetic of periods and
 intervals (the next one, a closed one's retention) stays far inside what ``datetime`` holds."""
+_INNER_YEARS: Final = (EARLIEST.year, LATEST.year - 1)
 
 
 def require_aware(value: object, name: str) -> datetime:
@@ -39,9 +41,13 @@ def require_aware(value: object, name: str) -> datetime:
     :class:`~rankcore.InvalidArgumentType`) naming ``name``. O(1)."""
     if not isinstance(value, datetime):
         raise InvalidArgumentType(f"{name} must be a datetime, not {type(value).__name__}")
-    if value.tzinfo is None or value.utcoffset() is None:
+    zone = value.tzinfo
+    if zone is None or (type(zone) not in OFFSET_ZONES and value.utcoffset() is None):
         raise InvalidArgument(f"{name} must be timezone-aware, got naive {value.isoformat()}")
-    if not EARLIEST <= value < LATEST:  # compares instants: never overflows
+    # A time whose year lies strictly between the bounds' years is inside them whatever its
+    # offset (less than a day); only the others are compared as instants, which reads the
+    # offsets of both sides (about 0.9 us when the zones differ). Never overflows.
+    if not _INNER_YEARS[0] < value.year < _INNER_YEARS[1] and not EARLIEST <= value < LATEST:
         raise InvalidArgument(
             f"{name} must be at or after 1970-01-01T00:00:00Z and before"
             f" 3000-01-01T00:00:00Z, got {value.isoformat()}"
