@@ -58,3 +58,24 @@ def test_window_and_slice_match_a_sorted_list(
     assert (start, window) == (first, model[first : index + after + 1])
     assert previous is None or (first > 0 and previous == model[first - 1])
     assert keys.slice(start, start + length) == model[start : start + length]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    initial=st.sets(st.integers(-(10**40), 10**40), max_size=400),
+    picks=st.lists(st.integers(0, 10**6), max_size=40),
+    added=st.sets(st.integers(-(10**40), 10**40), max_size=40),
+    load=st.integers(4, 8),
+)
+def test_replace_matches_a_sorted_set(
+    initial: set[int], picks: list[int], added: set[int], load: int
+) -> None:
+    """Few keys swapped in a long list (one at a time) or many (a rebuild): the same keys."""
+    keys = SortedKeys(initial)
+    keys._reset(load)
+    ordered = sorted(initial)
+    old = {ordered[p % len(ordered)] for p in picks} if ordered else set()
+    new = added - (initial - old)  # none present once the old ones are gone
+    keys.replace(list(old), list(new))
+    keys._check()
+    assert list(keys) == sorted((initial - old) | new)

@@ -12,6 +12,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rankcore import (
     AwardRefused,
@@ -338,6 +340,31 @@ def points(engine: Engine, campaign_id: str) -> int:
         total += sum(int(e.points) for e in entries)
         page += 1
     return total
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    backs=st.lists(st.integers(0, 3600), min_size=1, max_size=40),
+    steps=st.lists(st.integers(0, 7200), max_size=6),
+)
+def test_campaign_event_ids_are_forgotten_in_time_order_whatever_order_they_came_in(
+    backs: list[int], steps: list[int]
+) -> None:
+    """Awards stamped forwards, backwards and equal (the forget queue's in-order run and
+    its heap both): an id is remembered exactly while its time is within the window."""
+    engine = world()
+    campaign = engine._state.campaigns._campaigns["run"]
+    start, window = engine.now(), campaign.window
+    times = {}
+    for n, back in enumerate(backs):
+        at = start - timedelta(seconds=back)
+        engine.award("run", f"s{n % 7}", 1, at, event_id=f"e{n}")
+        times[f"e{n}"] = at
+    for step in sorted(steps):
+        now = start + window - timedelta(seconds=3600) + timedelta(seconds=step)
+        engine.advance_to(now)
+        assert set(campaign.seen) == {e for e, at in times.items() if at + window >= now}
+        assert len(engine._state.campaigns._forget) == len(campaign.seen)
 
 
 def test_campaign_duration_event_ids_are_forgotten_past_the_window(tmp_path: Any) -> None:

@@ -19,7 +19,8 @@ import heapq
 import itertools
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Final
@@ -160,9 +161,8 @@ class BoardBook:
         self._sources: dict[int, set[str]] = {}
         self._due: list[tuple[datetime, int, Key]] = []
         self._ticket = itertools.count()
-        # Remembered event ids to forget once their time falls out of the board's window:
-        # (time + window, ticket, board key, event id, record).
-        self._forget: list[tuple[datetime, int, Key, str, Remembered]] = []
+        # Remembered event ids to forget once their time falls out of the board's window.
+        self._forget = _ForgetQueue()
 
     # -- commands: campaigns ------------------------------------------------------------------
 
@@ -300,7 +300,7 @@ class BoardBook:
             raise InvalidArgument(
                 f"a batch holds at most {MAX_ENTRIES:,} awards, got {len(awards)}"
             )
-        rows: list[Any] = []  # per award: what _grant answers, or _REFUSED
+        rows: list[Any] = []  # per award: see _award_results
         duplicates = 0
         refusals: list[tuple[int, RankcoreError]] = []
         award, oldest = self._grant, now - campaign.window
@@ -310,12 +310,17 @@ class BoardBook:
             try:
                 granted = award(campaign, source_id, points, at, key, given, now, oldest)
             except RankcoreError as exc:
-                rows += _REFUSED
+                rows.append(None)
                 refusals.append((position, exc))
                 continue
-            rows += granted
-            duplicates += granted[3]
-        counted = len(rows) // len(_REFUSED) - len(refusals) - duplicates
+            source, activity, sequence, duplicate, standing = granted
+            if isinstance(standing, tuple):  # the kernel's: its stored form, no container kept
+                rows += (source, activity, sequence, duplicate, type(standing), len(standing))
+                rows += standing
+            else:
+                rows += (source, activity, sequence, duplicate, None, standing)
+            duplicates += duplicate
+        counted = len(awards) - len(refusals) - duplicates
         decode = partial(_award_results, campaign.settings.id)
         return AwardBatchResult.from_rows(rows, decode, counted, duplicates, tuple(refusals))
 
@@ -658,8 +663,7 @@ class BoardBook:
         if board.info is not None:
             del self._campaigns[board.settings.id]
         self._drop_due(key)
-        self._forget = [item for item in self._forget if item[2] != key]
-        heapq.heapify(self._forget)
+        self._forget.drop(key)
         return True
 
     # -- closing ------------------------------------------------------------------------------
@@ -667,7 +671,7 @@ class BoardBook:
     def next_due(self) -> datetime | None:
         """The earliest instant at which :meth:`close_due` would change something (open or
         close an interval, forget an event id), or ``None``. O(1)."""
-        heads = [queue[0][0] for queue in (self._due, self._forget) if queue]
+        heads = [t for t in (self._due[0][0] if self._due else None, self._forget.head()) if t]
         return min(heads) if heads else None
 
     def close_due(self, now: datetime) -> list[IntervalClosed]:
@@ -679,9 +683,7 @@ class BoardBook:
         O(1) when nothing is due; O(log c + payouts) per interval opened or closed, O(log m)
         per event id forgotten.
         """
-        forget = self._forget
-        while forget and forget[0][0] < now:
-            _, _, key, event_id, record = heapq.heappop(forget)
+        for _, _, key, event_id, record in self._forget.pop_before(now):
             self._boards[key].forget_id(event_id, record)
         events: list[IntervalClosed] = []
         due = self._due
@@ -917,10 +919,9 @@ class BoardBook:
         for board in book._boards.values():
             for event_id, record in board.seen.items():
                 at = record.state.span.end if record.at is None else record.at
-                book._forget.append(
+                book._forget.push(
                     (at + board.window, next(book._ticket), board.key, event_id, record)
                 )
-        heapq.heapify(book._forget)
         for org, source_ids in state["sources"]:
             book._sources[org] = {_key(s, "source_id") for s in source_ids}
         for ticket, row in enumerate(state["due"]):
@@ -967,12 +968,12 @@ class BoardBook:
 
     def _remember(self, board: Board, event_id: str, record: Remembered) -> None:
         """Remember ``event_id`` until its interval's successor closes or its time falls out
-        of the board's window. O(log m) for m remembered ids."""
+        of the board's window. O(1), or O(log m) for m remembered ids when its time comes
+        before one remembered earlier."""
         assert record.at is not None
         board.remember(event_id, record)
-        heapq.heappush(
-            self._forget,
-            (record.at + board.window, next(self._ticket), board.key, event_id, record),
+        self._forget.push(
+            (record.at + board.window, next(self._ticket), board.key, event_id, record)
         )
 
     def _taking(self, board: Board, at: datetime, now: datetime) -> IntervalState:
@@ -1090,18 +1091,87 @@ class BoardBook:
 CampaignBook = BoardBook
 """The book's former name: campaigns are boards."""
 
+_Forget = tuple[datetime, int, Key, str, Remembered]
+"""An event id to forget: ``(when, ticket, board key, event id, record)``."""
+
+
+class _ForgetQueue:
+    """The event ids to forget, in order of ``when``: a first-in first-out run for those that
+    come in order (most do: award times seldom go backwards), and a heap for the others.
+    Taking the first is O(1) from the run, where a heap of m ids takes O(log m)."""
+
+    __slots__ = ("_heap", "_run")
+
+    def __init__(self) -> None:
+        self._run: deque[_Forget] = deque()
+        self._heap: list[_Forget] = []
+
+    def __len__(self) -> int:
+        """The ids waiting. O(1)."""
+        return len(self._run) + len(self._heap)
+
+    def push(self, item: _Forget) -> None:
+        """Add ``item``. O(1) when it comes at or after the run's last; else O(log m)."""
+        run = self._run
+        if not run or run[-1] <= item:
+            run.append(item)
+        else:
+            heapq.heappush(self._heap, item)
+
+    def head(self) -> datetime | None:
+        """The earliest ``when``, or ``None``. O(1)."""
+        run, heap = self._run, self._heap
+        if run and (not heap or run[0] <= heap[0]):
+            return run[0][0]
+        return heap[0][0] if heap else None
+
+    def pop_before(self, now: datetime) -> Iterator[_Forget]:
+        """Take out every item whose ``when`` is before ``now`` (those of the run, then those
+        of the heap). O(1) each from the run, O(log m) from the heap."""
+        run, heap = self._run, self._heap
+        while run and run[0][0] < now:
+            yield run.popleft()
+        while heap and heap[0][0] < now:
+            yield heapq.heappop(heap)
+
+    def drop(self, key: Key) -> None:
+        """Forget nothing more of board ``key`` (it is gone). O(m)."""
+        self._run = deque(item for item in self._run if item[2] != key)
+        self._heap = [item for item in self._heap if item[2] != key]
+        heapq.heapify(self._heap)
+
+
 _Granted = tuple[str, str | None, int | None, bool, Standing[str] | None]
 """An award's result without its campaign id: ``(source_id, activity_id, sequence,
 duplicate, standing)``."""
-_REFUSED: Final = (None, None, None, None, None)
-"""The row of a refused award in a batch."""
 
 
 def _award_results(campaign_id: str, rows: list[Any]) -> tuple[AwardResult | None, ...]:
-    """The results of a batch of awards to ``campaign_id`` from its rows: five values per
-    award, what :meth:`BoardBook._grant` answered or :data:`_REFUSED`. O(rows)."""
-    fields = [rows[i : i + 5] for i in range(0, len(rows), 5)]
-    return tuple(None if f[0] is None else AwardResult(campaign_id, *f) for f in fields)
+    """The results of a batch of awards to ``campaign_id`` from its rows: per award
+    ``None`` (refused), or what :meth:`BoardBook._grant` answered with its standing as the
+    standing's type, the length of its stored form and that form when the standing is a
+    tuple of it (as the kernel's are, see :class:`~rankcore.ranking.standing.ValueStanding`),
+    else as ``None`` and the standing itself. O(rows)."""
+    results: list[AwardResult | None] = []
+    position, end = 0, len(rows)
+    while position < end:
+        source = rows[position]
+        if source is None:
+            results.append(None)
+            position += 1
+            continue
+        activity, sequence, duplicate, kind, size = rows[position + 1 : position + 6]
+        position += 6
+        if kind is None:
+            standing = size  # the standing itself, or None
+        else:
+            standing = _STANDING(kind, rows[position : position + size])
+            position += size
+        results.append(AwardResult(campaign_id, source, activity, sequence, duplicate, standing))
+    return tuple(results)
+
+
+_STANDING: Final[Any] = tuple.__new__  # a standing from its type and stored form, in C
 
 
 def _check_award(

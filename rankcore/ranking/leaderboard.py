@@ -355,8 +355,15 @@ class Leaderboard(Generic[M]):
                 raise InvalidArgumentType(
                     f"entry {count} must be a (member, score[, at[, subscore[, meta]]]) tuple"
                 )
-            member, score = entry[0], check_score(entry[1], f"score of entry {count}")
-            time = encode_time(entry[2] if len(entry) > 2 else None, f"at of entry {count}")
+            member, score = entry[0], entry[1]
+            if type(score) is not int or not -MAX_INT_SCORE <= score <= MAX_INT_SCORE:
+                score = check_score(score, f"score of entry {count}")
+            at = entry[2] if len(entry) > 2 else None
+            try:
+                time = encode_time(at)
+            except (InvalidArgument, InvalidArgumentType):  # named by position when refused
+                encode_time(at, f"at of entry {count}")
+                raise
             subscore = entry[3] if len(entry) > 3 else None
             if plain and subscore is None:
                 part = rank_part(score, desc)
@@ -380,12 +387,15 @@ class Leaderboard(Generic[M]):
         self._seq = seq
         if staged or metas:
             self._version += 1
-        replaced = [self._keys[m] for m in staged if m in self._keys]
+        keys, members = self._keys, self._members
+        replaced = [keys[m] for m in staged if m in keys]
         for key in replaced:
-            self._unlink(key)
-        self._keys.update(staged)
-        self._members.update((key, member) for member, key in staged.items())
-        self._sorted.update(staged.values())
+            del members[key]
+            if self._counts is not None:
+                self._count_out(key >> LOW_BITS)
+        keys.update(staged)
+        members.update(zip(staged.values(), staged.keys(), strict=True))
+        self._sorted.replace(replaced, staged.values())
         if self._counts is not None and self._distinct is not None:
             for key in staged.values():
                 self._count_in(key >> LOW_BITS)

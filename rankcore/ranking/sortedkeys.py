@@ -7,7 +7,8 @@ small, so the new key usually belongs in the same sublist as the old one: then `
 replaces it in place with one descent, leaves every sublist's length (and so the positional
 index) untouched, and counts the keys below the rank bound in the sublist it already holds.
 ``slice`` copies a run of keys straight out of the sublist that holds them (one C-level list
-slice) where ``islice`` would chain iterators over the sublists.
+slice) where ``islice`` would chain iterators over the sublists. ``replace`` swaps many keys
+at once (a batch): past a few, rebuilding the list in C costs less than a descent per key.
 
 This relies on SortedList's documented layout (``_lists``, ``_maxes``, ``_loc``,
 ``_delete``), stable since sortedcontainers 2.0.
@@ -16,10 +17,16 @@ This relies on SortedList's documented layout (``_lists``, ``_maxes``, ``_loc``,
 from __future__ import annotations
 
 from bisect import bisect_left, insort
+from collections.abc import Collection
+from itertools import chain, filterfalse
+from typing import Final
 
 from sortedcontainers import SortedList
 
 __all__ = ["SortedKeys"]
+
+_REBUILD: Final = 16
+"""``replace`` rebuilds the list when it swaps more than one key in this many."""
 
 
 class SortedKeys(SortedList):  # type: ignore[misc]  # sortedcontainers is untyped
@@ -48,6 +55,23 @@ class SortedKeys(SortedList):  # type: ignore[misc]  # sortedcontainers is untyp
             self.add(new)
         below = self.bisect_left(bound)
         return below
+
+    def replace(self, old: Collection[int], new: Collection[int]) -> None:
+        """Remove the keys ``old`` (each present) and add the keys ``new`` (none present).
+        O((r + a) log n) for r removed and a added, one key at a time; when they are more
+        than one in :data:`_REBUILD` of the list, O(n + a log a) in C: the kept keys and the
+        sorted new ones are two sorted runs, which one ``sorted`` merges.
+        """
+        if (len(old) + len(new)) * _REBUILD <= self._len:
+            for key in old:
+                self.remove(key)
+            self.update(new)
+            return
+        gone = set(old)
+        kept = filterfalse(gone.__contains__, chain.from_iterable(self._lists))
+        keys = sorted(chain(kept, sorted(new)))
+        self.clear()
+        self.update(keys)
 
     def window(self, key: int, before: int, after: int) -> tuple[int, list[int], int | None]:
         """The index of ``key`` (which must be present) less up to ``before``, the keys from
