@@ -91,12 +91,19 @@ class BatchOutcome(Generic[R]):
     @property
     def results(self) -> tuple[R | None, ...]:
         """Each entry's result by position, ``None`` where refused. O(batch) when first
-        read, then O(1)."""
+        read, then O(1); threads that read it at once all get the same results."""
         results = self._results
         if results is None:
-            assert self._rows is not None and self._decode is not None
-            results = self._decode(self._rows)
-            self._set(results, None, None, self._counted, self._duplicates, self.refusals)
+            rows, decode = self._rows, self._decode
+            if rows is None or decode is None:  # another thread made them in the meantime
+                made = self._results
+                assert made is not None
+                return made
+            results = decode(rows)
+            put = object.__setattr__
+            put(self, "_results", results)  # before the rows go: a reader finds one or both
+            put(self, "_rows", None)
+            put(self, "_decode", None)
         return results
 
     @property

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import copy
 import pickle
+import sys
+import threading
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -216,6 +218,37 @@ def test_a_malformed_batch_changes_nothing(
         engine.record_activities(1, activities)
     assert words in str(caught.value)
     assert engine.snapshot() == before
+
+
+def test_threads_reading_a_new_batch_result_all_get_its_results() -> None:
+    """The results are made by whichever thread reads first; threads that read at once
+    (switched every microsecond) all get the same results."""
+    for _ in range(5):
+        engine = world(ManualClock(T0 + timedelta(hours=1)))
+        got = engine.record_activities(1, [(1 + n % 4, "points", 1) for n in range(3000)])
+        barrier = threading.Barrier(4)
+        seen: list[object] = []
+
+        def read(
+            result: BatchResult = got,
+            barrier: threading.Barrier = barrier,
+            seen: list[object] = seen,
+        ) -> None:
+            barrier.wait()
+            seen.append(result.results)
+
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(1e-6)
+        try:
+            threads = [threading.Thread(target=read) for _ in range(4)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        finally:
+            sys.setswitchinterval(interval)
+        assert len(seen) == 4 and all(r == seen[0] for r in seen) and len(seen[0]) == 3000
+        assert seen[0][-1] == ActivityResult(False, (TargetUpdate(11, 100, 750),))
 
 
 def test_too_large_a_batch_is_refused() -> None:
