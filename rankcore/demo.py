@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
-from itertools import accumulate
+from itertools import accumulate, groupby
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -224,10 +224,10 @@ class AroundMe:
 
 @attrs.frozen
 class BatchRun:
-    """The season ingested on a second engine through batches (a campaign day in turn with
-    the first engine's one call per event): activities
-    in :meth:`~rankcore.Engine.record_activities` calls of up to :data:`BATCH` (a batch
-    ends where a campaign day does), then that batch's campaign awards in one
+    """The season ingested on a second engine through batches, a campaign day in turn with
+    the first engine's one call per event: activities in
+    :meth:`~rankcore.Engine.record_activities` calls of up to :data:`BATCH` (a batch ends
+    where a campaign day does), then that batch's campaign awards in one
     :meth:`~rankcore.Engine.award_many` call.
 
     ``agrees`` says whether both engines ended with the same boards (every row of both
@@ -414,16 +414,13 @@ def build_engine(config: DemoConfig) -> tuple[Engine, ManualClock, str]:
 
 
 def _days(events: Sequence[SeasonEvent]) -> list[tuple[int, Sequence[SeasonEvent]]]:
-    """The season cut at campaign days: each day's events with the index of its first.
-    O(e)."""
+    """The season cut at campaign days (local midnight: IST has no DST): each day's events
+    with the index of its first. O(e)."""
     day, days, first = timedelta(days=1), [], 0
-    for index in range(1, len(events) + 1):
-        if (
-            index == len(events)
-            or (events[index].at - SEASON_START) // day != (events[first].at - SEASON_START) // day
-        ):  # local midnight: IST has no DST
-            days.append((first, events[first:index]))
-            first = index
+    for _, same_day in groupby(events, key=lambda event: (event.at - SEASON_START) // day):
+        count = sum(1 for _ in same_day)
+        days.append((first, events[first : first + count]))
+        first += count
     return days
 
 

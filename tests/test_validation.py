@@ -363,8 +363,10 @@ def test_campaign_event_ids_are_forgotten_in_time_order_whatever_order_they_came
     for step in sorted(steps):
         now = start + window - timedelta(seconds=3600) + timedelta(seconds=step)
         engine.advance_to(now)
+        kept = [at + window for e, at in times.items() if at + window >= now]
         assert set(campaign.seen) == {e for e, at in times.items() if at + window >= now}
         assert len(engine._state.campaigns._forget) == len(campaign.seen)
+        assert engine._state.campaigns._forget.head() == (min(kept) if kept else None)
 
 
 def test_campaign_duration_event_ids_are_forgotten_past_the_window(tmp_path: Any) -> None:

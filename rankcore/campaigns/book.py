@@ -20,7 +20,7 @@ import itertools
 import json
 import re
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Final
@@ -671,7 +671,8 @@ class BoardBook:
     def next_due(self) -> datetime | None:
         """The earliest instant at which :meth:`close_due` would change something (open or
         close an interval, forget an event id), or ``None``. O(1)."""
-        heads = [t for t in (self._due[0][0] if self._due else None, self._forget.head()) if t]
+        due = self._due[0][0] if self._due else None
+        heads = [t for t in (due, self._forget.head()) if t is not None]
         return min(heads) if heads else None
 
     def close_due(self, now: datetime) -> list[IntervalClosed]:
@@ -1125,14 +1126,18 @@ class _ForgetQueue:
             return run[0][0]
         return heap[0][0] if heap else None
 
-    def pop_before(self, now: datetime) -> Iterator[_Forget]:
+    def pop_before(self, now: datetime) -> Sequence[_Forget]:
         """Take out every item whose ``when`` is before ``now`` (those of the run, then those
-        of the heap). O(1) each from the run, O(log m) from the heap."""
+        of the heap). O(1) when none is, O(1) each from the run, O(log m) from the heap."""
         run, heap = self._run, self._heap
+        if not (run and run[0][0] < now) and not (heap and heap[0][0] < now):
+            return ()  # the common case, on every call: nothing made or allocated
+        taken = []
         while run and run[0][0] < now:
-            yield run.popleft()
+            taken.append(run.popleft())
         while heap and heap[0][0] < now:
-            yield heapq.heappop(heap)
+            taken.append(heapq.heappop(heap))
+        return taken
 
     def drop(self, key: Key) -> None:
         """Forget nothing more of board ``key`` (it is gone). O(m)."""
@@ -1215,7 +1220,11 @@ def _check_awards(awards: Sequence[Sequence[Any]], now: datetime) -> list[Any]:
                 f"awards[{position}] must be a (source_id, points, at, event_id) tuple,"
                 f" not {type(item).__name__}"
             )
-        checked += _check_award(*item, now, f"awards[{position}].")
+        try:
+            checked += _check_award(*item, now)
+        except RankcoreError:  # again, to name the award by its position
+            _check_award(*item, now, f"awards[{position}].")
+            raise
     return checked
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Final, cast
 
 from rankcore.errors import EventIdConflict, InvalidArgument, InvalidArgumentType, RankcoreError
@@ -62,11 +62,10 @@ from rankcore.ranking.leaderboard import Leaderboard
 from rankcore.ranking.policy import Order, TiePolicy
 from rankcore.ranking.standing import Score
 from rankcore.tenancy import Tenants
-from rankcore.timeline.clock import EARLIEST, LATEST, require_aware
+from rankcore.timeline.clock import plainly_aware, require_aware
 from rankcore.validate import (
     MAX_ID,
     MAX_KEY_LENGTH,
-    OFFSET_ZONES,
     check_event_id,
     check_id,
     check_text,
@@ -1001,8 +1000,6 @@ def _activity_results(rows: list[Any]) -> tuple[ActivityResult | None, ...]:
     return tuple(results)
 
 
-_INNER_EARLIEST: Final = EARLIEST + timedelta(days=2)
-_INNER_LATEST: Final = LATEST - timedelta(days=2)
 _CHECKED_METRICS: Final[dict[str, str]] = {}  # metric names already checked, by themselves
 
 
@@ -1014,7 +1011,6 @@ def _check_batch(activities: Sequence[Sequence[Any]]) -> list[Any]:
     O(batch)."""
     checked: list[Any] = []
     metrics = _CHECKED_METRICS
-    inside: tuple[object, datetime, datetime] = (None, EARLIEST, LATEST)  # zone, bounds in it
     for position, item in enumerate(activities):
         if type(item) is not tuple or len(item) != 5:
             raise InvalidArgumentType(
@@ -1033,19 +1029,8 @@ def _check_batch(activities: Sequence[Sequence[Any]]) -> list[Any]:
                 metrics[name] = name
         if type(value) is not int or not -MAX_INT_SCORE <= value <= MAX_INT_SCORE:
             value = check_score(value, f"activities[{position}].value")
-        if at is not None:
-            zone = at.tzinfo if type(at) is datetime else None
-            if zone is not inside[0] and type(zone) in OFFSET_ZONES:
-                inside = (zone, _INNER_EARLIEST.astimezone(zone), _INNER_LATEST.astimezone(zone))
-            # Times in one zone compare without reading its offsets (several us a reading);
-            # a time well inside the bounds in wall-clock terms is inside them as an instant.
-            if zone is None or zone is not inside[0] or not inside[1] < at < inside[2]:
-                try:
-                    aware = type(at) is datetime and EARLIEST <= at < LATEST
-                except TypeError:  # a naive time cannot be compared with an aware one
-                    aware = False
-                if not aware:
-                    at = require_aware(at, f"activities[{position}].at")
+        if at is not None and not plainly_aware(at):
+            at = require_aware(at, f"activities[{position}].at")
         key: str | None
         if event_id is None:
             key = None

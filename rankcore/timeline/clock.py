@@ -22,6 +22,7 @@ __all__ = [
     "SystemClock",
     "check_clock",
     "is_clock",
+    "plainly_aware",
     "read_clock",
     "require_aware",
 ]
@@ -32,22 +33,34 @@ EARLIEST: Final = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST: Final = datetime(3000, 1, 1, tzinfo=UTC)
 """Every time rankcore accepts is earlier than this: the calendar arithmetic of periods and
 intervals (the next one, a closed one's retention) stays far inside what ``datetime`` holds."""
-_INNER_YEARS: Final = (EARLIEST.year, LATEST.year - 1)
+_INNER_YEARS: Final = range(EARLIEST.year + 1, LATEST.year - 1)
+"""Years whose times lie inside the bounds whatever their offset (less than a day)."""
+
+
+def plainly_aware(value: object) -> bool:
+    """Whether ``value`` is, on sight, a ``datetime`` that :func:`require_aware` accepts: in
+    a zone that always gives an offset, in a year well inside the bounds. ``False`` says
+    only that the full check must decide. Reads no offset (a reading costs a few hundred
+    ns, a comparison across zones about 0.9 us). O(1)."""
+    return (
+        type(value) is datetime
+        and type(value.tzinfo) in OFFSET_ZONES
+        and value.year in _INNER_YEARS
+    )
 
 
 def require_aware(value: object, name: str) -> datetime:
     """Return ``value`` if it is a timezone-aware ``datetime`` within :data:`EARLIEST` and
     :data:`LATEST`, else raise :class:`~rankcore.InvalidArgument` (or
     :class:`~rankcore.InvalidArgumentType`) naming ``name``. O(1)."""
+    if plainly_aware(value):
+        assert isinstance(value, datetime)
+        return value
     if not isinstance(value, datetime):
         raise InvalidArgumentType(f"{name} must be a datetime, not {type(value).__name__}")
-    zone = value.tzinfo
-    if zone is None or (type(zone) not in OFFSET_ZONES and value.utcoffset() is None):
+    if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidArgument(f"{name} must be timezone-aware, got naive {value.isoformat()}")
-    # A time whose year lies strictly between the bounds' years is inside them whatever its
-    # offset (less than a day); only the others are compared as instants, which reads the
-    # offsets of both sides (about 0.9 us when the zones differ). Never overflows.
-    if not _INNER_YEARS[0] < value.year < _INNER_YEARS[1] and not EARLIEST <= value < LATEST:
+    if not EARLIEST <= value < LATEST:  # compares instants: never overflows
         raise InvalidArgument(
             f"{name} must be at or after 1970-01-01T00:00:00Z and before"
             f" 3000-01-01T00:00:00Z, got {value.isoformat()}"
