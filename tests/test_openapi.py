@@ -312,3 +312,23 @@ def test_a_path_holding_a_newline_gets_the_routers_answer() -> None:
     answer = Client(APP).get("/campaigns/leaderboards/a%0Ab", headers=basic(KEY))
     assert answer.headers["content-type"] == "application/json"
     check_answer("GET", "/campaigns/leaderboards/a\nb", answer.status_code, answer.json())
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "json"),
+    [
+        ("POST", "/rankcore/v1/boards/d%3Fx/submissions", {"entries": []}),
+        ("GET", "/campaigns/leaderboards/a%3Fb", None),
+    ],
+)
+def test_a_question_mark_sent_in_a_path_segment_stays_in_it(
+    method: str, path: str, json: Any
+) -> None:
+    """``%3F`` decodes to a ``?`` that belongs to its segment: the route stays the one of
+    the whole path (not a 405 of a shorter one), and the answer is one it documents."""
+    answer = Client(APP).request(method, path, headers=basic(KEY), json=json)
+    route, exact = route_name(method, path)
+    assert exact and route != "unknown"
+    assert answer.status_code != 405
+    assert answer.headers["content-type"] == "application/json"
+    check_answer(method, path, answer.status_code, answer.json())
