@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rankcore import (
     InvalidArgument,
@@ -106,6 +109,38 @@ def test_untimed_writes_list_after_timed_ones() -> None:
     board.set("late", 5, datetime(2030, 1, 1, tzinfo=UTC))
     board.set("early", 5, datetime(2020, 1, 1, tzinfo=UTC))
     assert [s.member for s in board] == ["early", "late", "untimed"]
+
+
+_ZONES = st.sampled_from(
+    [
+        UTC,
+        IST,
+        timezone(timedelta(hours=-12)),
+        ZoneInfo("America/New_York"),
+        ZoneInfo("Asia/Kolkata"),
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.datetimes(timezones=_ZONES, min_value=datetime(1, 1, 2)), min_size=1, max_size=8)
+)
+def test_reached_at_is_kept_to_the_microsecond_in_any_zone(times: list[datetime]) -> None:
+    # Equal scores: ordinal ranks follow the reached-at instants (earlier first, then the
+    # earlier write), whatever zone each time was given in; every time reads back exactly.
+    board = Leaderboard(ties=TiePolicy.ORDINAL)
+    for member, at in enumerate(times):
+        assert board.set(member, 1, at).reached_at == at
+    epoch = datetime(1, 1, 1, tzinfo=UTC)
+    instants = [(at - epoch) // timedelta(microseconds=1) for at in times]
+    expected = sorted(range(len(times)), key=lambda member: (instants[member], member))
+    assert [s.member for s in board] == expected
+    for member in range(len(times)):
+        reached = board.get(member).reached_at
+        assert reached is not None and reached.tzinfo is UTC
+        # By instant: == across zones is False for a time in a gap or a fold of either.
+        assert (reached - epoch) // timedelta(microseconds=1) == instants[member]
 
 
 def test_unchanged_score_keeps_reached_at_and_place() -> None:

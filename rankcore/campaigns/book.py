@@ -21,7 +21,7 @@ import json
 import re
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, Final
 from zoneinfo import ZoneInfo
@@ -371,13 +371,16 @@ class BoardBook:
                     True,
                     None if landed.board is None else landed.board.get(original),
                 )
-        state = campaign.taking(at)
+        # Spans and packed keys are in UTC: converted once here, neither compares nor
+        # encodes across zones (each would read the zone's offset again).
+        utc = at if at.tzinfo is UTC else at.astimezone(UTC)
+        state = campaign.taking(utc)
         if state is None or at > now or at < oldest:
             state = self._taking(campaign, at, now)  # raises the refusal
         board = state.board
         if board is None:
             board = Leaderboard(campaign.settings.order, campaign.settings.ties)
-        standing = board.incr(source_id, points, at)  # may refuse (the new score): no change
+        standing = board.incr(source_id, points, utc)  # may refuse (the new score): no change
         state.board = board
         sources = self._sources.get(campaign.settings.org)
         if sources is None:

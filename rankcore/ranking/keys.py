@@ -88,7 +88,6 @@ FLIP: Final = (1 << 63) - 1
 their values (and back: it is its own inverse)."""
 _FLIP: Final = FLIP
 _EPOCH: Final = datetime(1, 1, 1, tzinfo=UTC)
-_MICROSECOND: Final = timedelta(microseconds=1)
 
 pack_double = _pack_double = struct.Struct("<d").pack
 unpack_double = _unpack_double = struct.Struct("<d").unpack
@@ -172,7 +171,8 @@ def encode_time(at: object, name: str = "at") -> int:
     zone = at.tzinfo
     if zone is None or (type(zone) not in OFFSET_ZONES and at.utcoffset() is None):
         raise InvalidArgument(f"{name} must be timezone-aware, got naive {at.isoformat()}")
-    micros: int = (at - _EPOCH) // _MICROSECOND
+    span = at - _EPOCH  # read by its fields: cheaper than a floor division
+    micros: int = (span.days * 86_400 + span.seconds) * 1_000_000 + span.microseconds
     if micros < 0:
         raise InvalidArgument(f"{name} must not be before 0001-01-01 UTC, got {at.isoformat()}")
     return micros
