@@ -21,7 +21,7 @@ import json
 import re
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Final
 from zoneinfo import ZoneInfo
@@ -66,7 +66,7 @@ from rankcore.ranking.meta import UNSET, check_meta
 from rankcore.ranking.policy import Order, TiePolicy
 from rankcore.ranking.standing import Score, Standing
 from rankcore.tenancy import Org, Tenants
-from rankcore.timeline.clock import LATEST, require_aware
+from rankcore.timeline.clock import LATEST, in_utc, require_aware
 from rankcore.timeline.recurrence import Interval, Recurrence, Schedule
 from rankcore.timeline.reset import Reset
 from rankcore.validate import (
@@ -371,9 +371,7 @@ class BoardBook:
                     True,
                     None if landed.board is None else landed.board.get(original),
                 )
-        # Spans and packed keys are in UTC: converted once here, neither compares nor
-        # encodes across zones (each would read the zone's offset again).
-        utc = at if at.tzinfo is UTC else at.astimezone(UTC)
+        utc = in_utc(at)  # once, for the interval lookup and the packed key
         state = campaign.taking(utc)
         if state is None or at > now or at < oldest:
             state = self._taking(campaign, at, now)  # raises the refusal
@@ -982,7 +980,7 @@ class BoardBook:
 
     def _taking(self, board: Board, at: datetime, now: datetime) -> IntervalState:
         """The interval that takes a submission stamped ``at``, or the refusal. O(1)."""
-        state = board.taking(at)
+        state = board.taking(in_utc(at))
         if state is None:
             raise self._refusal(board, at)
         if at > now:

@@ -11,7 +11,7 @@ Plain, inspectable structures; no locking and no clock (the book passes ``now``)
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Final, Protocol
 
@@ -319,10 +319,9 @@ class Board:
         state.event_ids = {}
 
     def taking(self, at: datetime) -> IntervalState | None:
-        """The interval that takes a submission stamped ``at``: the open one or one in its
-        grace whose span contains ``at``. O(intervals in grace)."""
-        if at.tzinfo is not UTC:  # spans are in UTC: compared in another zone, each side
-            at = at.astimezone(UTC)  # would read its offset (about 0.9 us a comparison)
+        """The interval that takes a submission stamped ``at``, which is in UTC as the spans
+        are (see :func:`~rankcore.timeline.clock.in_utc`): the open one or one in its grace
+        whose span contains ``at``. O(intervals in grace)."""
         state = self.open
         if state is not None and state.span.start <= at < state.span.end:
             return state

@@ -49,6 +49,13 @@ def plainly_aware(value: object) -> bool:
     )
 
 
+def in_utc(at: datetime) -> datetime:
+    """The aware ``at`` in UTC: ``at`` itself when it is. Times that are compared or packed
+    many times are converted once, since each comparison across zones reads both offsets
+    (about 0.9 us) and each packed key in another zone reads its offset again. O(1)."""
+    return at if at.tzinfo is UTC else at.astimezone(UTC)
+
+
 def require_aware(value: object, name: str) -> datetime:
     """Return ``value`` if it is a timezone-aware ``datetime`` within :data:`EARLIEST` and
     :data:`LATEST`, else raise :class:`~rankcore.InvalidArgument` (or
