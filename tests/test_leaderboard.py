@@ -124,7 +124,14 @@ _ZONES = st.sampled_from(
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.lists(st.datetimes(timezones=_ZONES, min_value=datetime(1, 1, 2)), min_size=1, max_size=8)
+    st.lists(
+        # A day inside either end: every zone's time then has an instant a key can hold.
+        st.datetimes(
+            timezones=_ZONES, min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)
+        ),
+        min_size=1,
+        max_size=8,
+    )
 )
 def test_reached_at_is_kept_to_the_microsecond_in_any_zone(times: list[datetime]) -> None:
     # Equal scores: ordinal ranks follow the reached-at instants (earlier first, then the
@@ -200,6 +207,11 @@ def test_overflowing_increment_is_refused_and_changes_nothing() -> None:
     assert [s.score for s in board] == [1e308, 2**53]
 
 
+_AFTER_9999_UTC = datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-12)))
+"""A datetime Python holds whose instant (10000-01-01 11:00 UTC) no UTC datetime can."""
+_BEFORE_YEAR_1_UTC = datetime(1, 1, 1, 1, tzinfo=timezone(timedelta(hours=14)))
+
+
 @pytest.mark.parametrize(
     ("call", "error", "words"),
     [
@@ -212,6 +224,10 @@ def test_overflowing_increment_is_refused_and_changes_nothing() -> None:
         (lambda b: b.set(["x"], 1), InvalidArgumentType, "member must be hashable"),
         (lambda b: b.set("a", 1, datetime(2024, 1, 1)), InvalidArgument, "at must be timezone"),
         (lambda b: b.set("a", 1, "today"), InvalidArgumentType, "at must be a datetime"),
+        (lambda b: b.set("a", 1, _AFTER_9999_UTC), InvalidArgument, "not be after 9999-12-31"),
+        (lambda b: b.incr("a", 1, _AFTER_9999_UTC), InvalidArgument, "not be after 9999-12-31"),
+        (lambda b: b.set("a", 1, _BEFORE_YEAR_1_UTC), InvalidArgument, "not be before 0001"),
+        (lambda b: b.load([("b", 2, _AFTER_9999_UTC)]), InvalidArgument, "at of entry 1"),
         (lambda b: b.rank("a", TiePolicy.DENSE), InvalidArgument, "dense ranks need"),
         (lambda b: b.count_between(math.nan, 3), ScoreValueError, "low must be finite"),
         (lambda b: b.load([("a", 1), ("b", "x")]), ScoreTypeError, "score of entry 2"),

@@ -88,6 +88,9 @@ FLIP: Final = (1 << 63) - 1
 their values (and back: it is its own inverse)."""
 _FLIP: Final = FLIP
 _EPOCH: Final = datetime(1, 1, 1, tzinfo=UTC)
+_LAST_MICROS: Final = (datetime.max.replace(tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)
+"""The last instant a key can hold and read back as a UTC ``datetime``: 9999-12-31
+23:59:59.999999 UTC."""
 
 pack_double = _pack_double = struct.Struct("<d").pack
 unpack_double = _unpack_double = struct.Struct("<d").unpack
@@ -175,6 +178,8 @@ def encode_time(at: object, name: str = "at") -> int:
     micros: int = (span.days * 86_400 + span.seconds) * 1_000_000 + span.microseconds
     if micros < 0:
         raise InvalidArgument(f"{name} must not be before 0001-01-01 UTC, got {at.isoformat()}")
+    if micros > _LAST_MICROS:  # would be kept, then fail to read back as a UTC datetime
+        raise InvalidArgument(f"{name} must not be after 9999-12-31 UTC, got {at.isoformat()}")
     return micros
 
 
