@@ -272,6 +272,16 @@ class LeaderboardMachine(RuleBasedStateMachine):
             self.model.write(member, score, sub, at, meta[0] if meta else _OMIT)
         assert self.board.load(entries) == len(entries)
 
+    @precondition(lambda self: self.sub is None)
+    @rule(entries=st.lists(st.tuples(MEMBERS, SCORES, TIMES), max_size=8))
+    def load_checked(self, entries: list[tuple[Any, Any, datetime | None]]) -> None:
+        """The engine's path for a batch's board writes (values already checked, a member
+        often written several times, sometimes back to a score it had): equal to setting
+        each in turn."""
+        for member, score, at in entries:
+            self.model.write(member, score, None, at, _OMIT)
+        self.board._load_checked([value for entry in entries for value in entry])
+
     @rule(
         bad=st.sampled_from(
             [

@@ -13,7 +13,7 @@ question of scope alone.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Final, cast
 
@@ -97,8 +97,8 @@ def _fingerprint_of(record: _Seen) -> int | None:
 
 class _Deferred:
     """Stands in for a period board's :class:`~rankcore.Leaderboard` while a batch runs:
-    keeps its writes, in order and three values each in one flat list, for one
-    :meth:`~rankcore.Leaderboard.load` at the end."""
+    keeps its writes, in order and three values each in one flat list, to be applied
+    together at the end (as :meth:`~rankcore.Leaderboard.load` would)."""
 
     __slots__ = ("writes",)
 
@@ -108,11 +108,6 @@ class _Deferred:
     def set(self, member: int, score: Score, at: datetime | None = None) -> None:
         """Keep one write. O(1)."""
         self.writes += (member, score, at)
-
-    def entries(self) -> Iterator[tuple[int, Score, datetime | None]]:
-        """The writes kept, in order. O(1), then O(1) a write."""
-        values = iter(self.writes)
-        return zip(values, values, values, strict=True)
 
 
 class _Group:
@@ -467,7 +462,7 @@ class LoyaltyService:
         finally:
             for board, real, recorder in deferred.values():
                 board.board = real
-                real.load(recorder.entries())
+                real._load_checked(recorder.writes)
         result = BatchResult.from_rows(
             rows, _activity_results, counted, duplicates, tuple(refusals)
         )
