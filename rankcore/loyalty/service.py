@@ -405,8 +405,8 @@ class LoyaltyService:
         known: set[int] = set()  # customers found in this batch already
         forget_last: datetime | None = None  # when the ids of forget_ids are forgotten
         forget_ids: list[str] = []
-        # Board writes wait for the end of the batch: one Leaderboard.load per board applies
-        # them in order (equal to setting each in turn) at the cost of one sort.
+        # Board writes wait for the end of the batch: each board applies its own together
+        # (equal to setting each in turn), a member's time packed once and one sort.
         deferred: dict[int, tuple[PeriodBoard, Leaderboard[Any], _Deferred]] = {}
         try:
             fields = iter(checked)  # five at a time; zip reuses its tuple
