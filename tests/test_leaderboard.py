@@ -253,6 +253,18 @@ def test_rank_of_missing_member_is_a_key_error() -> None:
     assert Leaderboard().remove("nobody") is False
 
 
+def test_load_takes_times_at_either_end_of_the_range() -> None:
+    # Years 1 and 9999 in zones other than UTC are checked by their instant, not on sight.
+    last = datetime(9999, 12, 31, 11, 59, tzinfo=timezone(timedelta(hours=-12)))
+    first = datetime(1, 1, 1, 14, tzinfo=timezone(timedelta(hours=14)))
+    board = Leaderboard(ties=TiePolicy.ORDINAL)
+    assert board.load([("late", 1, last), ("early", 1, first), ("late", 2, last)]) == 3
+    assert [(s.member, s.reached_at) for s in board] == [
+        ("late", datetime(9999, 12, 31, 23, 59, tzinfo=UTC)),
+        ("early", datetime(1, 1, 1, tzinfo=UTC)),
+    ]
+
+
 def test_load_equals_repeated_sets() -> None:
     entries = [("a", 5), ("b", 7), ("a", 9), ("c", 7), ("b", 7), ("d", 1.5)]
     loaded, repeated = Leaderboard(ties=TiePolicy.ORDINAL), Leaderboard(ties=TiePolicy.ORDINAL)

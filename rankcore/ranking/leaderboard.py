@@ -48,6 +48,7 @@ from rankcore.ranking.keys import (
     field_decoders,
     pack_double,
     pack_int64,
+    packs_plainly,
     rank_part,
     sub_part,
     unpack_double,
@@ -339,11 +340,13 @@ class Leaderboard(Generic[M]):
 
         The result equals calling :meth:`set` for each entry in turn (``at`` and ``subscore``
         default to ``None``, and a missing ``meta`` keeps the entry's metadata), but costs one
-        sort of the new keys instead of one insertion each. Every entry is checked before
+        sort of the new keys instead of one insertion each, and packs a member's time once,
+        for the last of its entries that moves it. Every entry is checked before
         anything changes: on an error the board is unchanged. Returns the number of entries
         read. O(k log k + k log n) for k entries.
         """
-        staged: dict[M, int] = {}
+        staged: dict[M, int] = {}  # member -> its new key, still without its time
+        times: dict[M, datetime | None] = {}  # member -> the time of its last move
         metas: dict[M, Any] = {}
         seq = self._seq
         count = 0
@@ -359,11 +362,8 @@ class Leaderboard(Generic[M]):
             if type(score) is not int or not -MAX_INT_SCORE <= score <= MAX_INT_SCORE:
                 score = check_score(score, f"score of entry {count}")
             at = entry[2] if len(entry) > 2 else None
-            try:
-                time = encode_time(at)
-            except (InvalidArgument, InvalidArgumentType):  # named by position when refused
-                encode_time(at, f"at of entry {count}")
-                raise
+            if not packs_plainly(at):
+                encode_time(at, f"at of entry {count}")  # checks it; packed once, at the end
             subscore = entry[3] if len(entry) > 3 else None
             if plain and subscore is None:
                 part = rank_part(score, desc)
@@ -381,22 +381,22 @@ class Leaderboard(Generic[M]):
             if old is not None and old >> LOW_BITS == part:
                 continue
             seq += 1
-            staged[member] = (part << LOW_BITS) | (time << _TIME_SHIFT) | (seq << seq_shift) | flags
+            staged[member] = (part << LOW_BITS) | (seq << seq_shift) | flags
+            times[member] = at
         if seq >= (_SEQ_LIMIT if plain else _SUB_SEQ_LIMIT):
             raise InvalidArgument("this board has used up its write sequence numbers")
-        self._place(staged, metas, seq)
+        self._place(staged, times, metas, seq)
         return count
 
     def _load_checked(self, writes: Sequence[Any]) -> None:
         """:meth:`load` for checked writes on a board without a subscore, three values each
         in one flat list: member, score (checked) and ``at`` (``None`` or a time that
-        :func:`~rankcore.ranking.keys.encode_time` takes). Equal to setting each in turn; a
-        member's time is packed once, for the last of its writes that moves it (the engine's
-        batches write a member many times). O(k log k + k log n) for k writes."""
+        :func:`~rankcore.ranking.keys.encode_time` takes). Equal to setting each in turn.
+        O(k log k + k log n) for k writes."""
         assert self._sub is None
         desc, keys, seq = self._desc, self._keys, self._seq
-        staged: dict[M, int] = {}  # member -> its new key, still without its time
-        times: dict[M, datetime | None] = {}  # member -> the time of its last move
+        staged: dict[M, int] = {}  # as in load
+        times: dict[M, datetime | None] = {}
         values = iter(writes)
         for member, score, at in zip(values, values, values, strict=True):
             part = rank_part(score, desc)
@@ -410,13 +410,21 @@ class Leaderboard(Generic[M]):
             times[member] = at
         if seq >= _SEQ_LIMIT:
             raise InvalidArgument("this board has used up its write sequence numbers")
+        self._place(staged, times, {}, seq)
+
+    def _place(
+        self,
+        staged: dict[M, int],
+        times: dict[M, datetime | None],
+        metas: dict[M, Any],
+        seq: int,
+    ) -> None:
+        """Give each member of ``staged`` its new key, with the time ``times`` holds for it
+        packed in (once a member, however many writes moved it), and each of ``metas`` its
+        checked metadata; ``seq`` is the last sequence number used. Every time is packed
+        before anything changes. O(k log k + k log n)."""
         for member, at in times.items():
             staged[member] |= encode_time(at) << _TIME_SHIFT
-        self._place(staged, {}, seq)
-
-    def _place(self, staged: dict[M, int], metas: dict[M, Any], seq: int) -> None:
-        """Give each member of ``staged`` its new key and each of ``metas`` its checked
-        metadata; ``seq`` is the last sequence number used. O(k log k + k log n)."""
         self._seq = seq
         if staged or metas:
             self._version += 1
