@@ -338,6 +338,102 @@ def test_submit_many_reports_refusals_by_position_and_applies_the_rest() -> None
     assert rows(engine, "b") == [("ann", 3, 1)]
 
 
+# -- how long an event id is remembered ------------------------------------------------------------
+# An id is remembered while its interval is open and until the next one closes, and never once
+# its time is more than the window behind the clock. Each expected moment below is the earlier
+# of those two, worked out by hand; the engine schedules a timed forgetting only for the ids
+# whose window ends first.
+
+MONDAY = datetime(2024, 1, 1, tzinfo=UTC)  # January has 31 days, February 29
+US = timedelta(microseconds=1)
+
+
+def utc_world() -> Engine:
+    engine = Engine(clock=ManualClock(MONDAY), seed=3)
+    engine.add_org(1, "UTC")
+    return engine
+
+
+@pytest.mark.parametrize("many", [False, True], ids=["award", "award_many"])
+@pytest.mark.parametrize(
+    ("recurrence", "counted", "forgotten"),
+    [
+        # daily: 2-day window; the next interval closes at day 2, always first
+        ("daily", timedelta(hours=1), timedelta(days=2)),
+        ("daily", timedelta(hours=23, minutes=59), timedelta(days=2)),
+        # weekly: 8-day window; the next interval closes at day 14
+        ("weekly", timedelta(days=1), timedelta(days=9) + US),
+        ("weekly", timedelta(days=5, hours=23), timedelta(days=13, hours=23) + US),
+        ("weekly", timedelta(days=6), timedelta(days=14)),  # both at once
+        ("weekly", timedelta(days=6, hours=12), timedelta(days=14)),
+        # monthly: 32-day window; February closes at day 60
+        ("monthly", timedelta(days=2), timedelta(days=34) + US),
+        ("monthly", timedelta(days=30), timedelta(days=60)),
+    ],
+)
+def test_a_campaign_event_id_is_forgotten_by_its_window_or_the_next_closing(
+    recurrence: str, counted: timedelta, forgotten: timedelta, many: bool, tmp_path: Path
+) -> None:
+    engine = utc_world()
+    campaign_id = engine.create_campaign(
+        1, recurrence=recurrence, start=MONDAY, end=MONDAY + timedelta(days=120)
+    ).id
+
+    def award(on: Engine) -> bool:
+        if many:
+            (result,) = on.award_many(campaign_id, [("ann", 5, None, "e")]).results
+            assert result is not None
+            return result.duplicate
+        return on.award(campaign_id, "ann", 5, event_id="e").duplicate
+
+    engine.advance_to(MONDAY + counted)
+    assert award(engine) is False
+    engine.save(tmp_path / "saved.snapshot")
+    restored = Engine.load(tmp_path / "saved.snapshot", clock=ManualClock(MONDAY + counted))
+    for each in (engine, restored):  # a restored engine forgets at the same moment
+        each.advance_to(MONDAY + forgotten - US)
+        assert award(each) is True  # still remembered: a duplicate, nothing changes
+        each.advance_to(MONDAY + forgotten)
+        assert award(each) is False  # forgotten: a retry without its time counts again
+
+
+@pytest.mark.parametrize(
+    ("counted", "forgotten"),
+    [
+        (timedelta(days=5, hours=12), timedelta(days=14, hours=12) + US),  # the window
+        (timedelta(days=6, hours=12), timedelta(days=15)),  # the next closing, in its grace
+    ],
+)
+def test_a_board_event_id_window_and_closing_both_count_the_grace(
+    counted: timedelta, forgotten: timedelta
+) -> None:
+    # weekly with a day's grace: a 9-day window, and the second week closes at day 15
+    engine = utc_world()
+    engine.create_board(1, "b", operator="incr", reset="weekly", grace=timedelta(days=1))
+    engine.advance_to(MONDAY + counted)
+    assert engine.submit(1, "b", "ann", 5, event_id="e").score == 5
+    engine.advance_to(MONDAY + forgotten - US)
+    assert engine.submit(1, "b", "ann", 5, event_id="e").score == 5  # a duplicate
+    engine.advance_to(MONDAY + forgotten)
+    assert engine.submit(1, "b", "ann", 5, event_id="e").score == 5  # counted again, anew
+    assert [i.participants for i in engine.board_intervals(1, "b")][-1] == 1
+
+
+def test_an_ended_board_forgets_its_last_event_ids_by_their_window() -> None:
+    # no interval closes after the end, so only the window (2 days) forgets the last ids
+    engine = utc_world()
+    engine.create_board(1, "b", operator="incr", reset="daily")
+    engine.advance_to(MONDAY + timedelta(hours=12))
+    engine.submit(1, "b", "ann", 5, event_id="e")
+    engine.advance_to(MONDAY + timedelta(hours=14))
+    engine.end_board(1, "b")
+    engine.advance_to(MONDAY + timedelta(days=2, hours=12))
+    assert engine.submit(1, "b", "ann", 5, event_id="e").score == 5  # still a duplicate
+    engine.advance_to(MONDAY + timedelta(days=2, hours=12) + US)
+    with pytest.raises(AwardRefused):  # forgotten: a new submission, and the board has ended
+        engine.submit(1, "b", "ann", 5, event_id="e")
+
+
 # -- persistence -----------------------------------------------------------------------------------
 
 

@@ -385,7 +385,7 @@ class BoardBook:
             sources = self._sources[campaign.settings.org] = set()
         sources.add(source_id)
         if key is not None:
-            self._remember(campaign, key, _UnhashedAward(state, source_id, at, points))
+            self._remember(campaign, key, _UnhashedAward(state, source_id, at, points), utc)
         return source_id, state.activity_id, state.span.sequence, False, standing
 
     # -- commands: boards ---------------------------------------------------------------------
@@ -595,7 +595,7 @@ class BoardBook:
         else:  # a campaign's participants are its tenant's source ids, as awards make them
             self._sources.setdefault(settings.org, set()).add(member)
         if key is not None:
-            self._remember(board, key, Remembered(state, member, digest, at))
+            self._remember(board, key, Remembered(state, member, digest, at), in_utc(at))
         return board.standing(state, standing), False
 
     def submit_many(
@@ -649,10 +649,14 @@ class BoardBook:
     def end_board(self, org: int, board_id: str, *, now: datetime) -> list[IntervalClosed]:
         """Close the board now: its intervals in grace and its open one (cut short at
         ``now``) close and pay, and no interval opens after. O(c) for c boards, plus
-        O(log n + payouts) per interval closed."""
+        O(log n + payouts) per interval closed and O(m) for the m event ids still
+        remembered (the last interval's, forgotten from then on by their window only)."""
         board = self._board(org, board_id)
         events = board.end(now)
         self._drop_due(board.key)
+        # No interval closes after the last one now: only the window forgets its ids.
+        for event_id, record in board.seen.items():
+            self._time(board, event_id, record)
         return events
 
     def delete_board(self, org: int, board_id: str) -> bool:
@@ -920,10 +924,7 @@ class BoardBook:
             book._boards[key] = board
         for board in book._boards.values():
             for event_id, record in board.seen.items():
-                at = record.state.span.end if record.at is None else record.at
-                book._forget.push(
-                    (at + board.window, next(book._ticket), board.key, event_id, record)
-                )
+                book._time(board, event_id, record)
         for org, source_ids in state["sources"]:
             book._sources[org] = {_key(s, "source_id") for s in source_ids}
         for ticket, row in enumerate(state["due"]):
@@ -968,15 +969,22 @@ class BoardBook:
             return [encode_time(t), key[1]]
         return [encode_time(t), key[1], key[0]]
 
-    def _remember(self, board: Board, event_id: str, record: Remembered) -> None:
-        """Remember ``event_id`` until its interval's successor closes or its time falls out
-        of the board's window. O(1), or O(log m) for m remembered ids when its time comes
-        before one remembered earlier."""
-        assert record.at is not None
+    def _remember(self, board: Board, event_id: str, record: Remembered, utc: datetime) -> None:
+        """Remember ``event_id``, counted at ``utc`` (its record's time in UTC), until its
+        interval's successor closes or its time falls out of the board's window. The timed
+        forgetting is queued only when the window ends first (see
+        :meth:`Board.untimed_from`: not at all on a daily board). O(1), or O(log m) for m
+        remembered ids when its time comes before one queued earlier."""
         board.remember(event_id, record)
-        self._forget.push(
-            (record.at + board.window, next(self._ticket), board.key, event_id, record)
-        )
+        if utc < board.untimed_from(record.state):
+            self._time(board, event_id, record)
+
+    def _time(self, board: Board, event_id: str, record: Remembered) -> None:
+        """Queue the forgetting of ``event_id`` once its time (or, for a record saved
+        without one, its interval's end) falls out of the board's window. O(1), or
+        O(log m) for m queued ids when it comes before one queued earlier."""
+        at = record.state.span.end if record.at is None else record.at
+        self._forget.push((at + board.window, next(self._ticket), board.key, event_id, record))
 
     def _taking(self, board: Board, at: datetime, now: datetime) -> IntervalState:
         """The interval that takes a submission stamped ``at``, or the refusal. O(1)."""

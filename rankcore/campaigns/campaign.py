@@ -11,7 +11,7 @@ Plain, inspectable structures; no locking and no clock (the book passes ``now``)
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Final, Protocol
 
@@ -51,6 +51,7 @@ adds its grace to the window of its reset.
 """
 
 _COMPETITION = TiePolicy.COMPETITION
+_NEVER: Final = datetime.max.replace(tzinfo=UTC)
 _CHUNK = 256
 
 
@@ -70,8 +71,9 @@ class Spans(Protocol):
 class IntervalState:
     """One interval: its span, its leaderboard (created on the first submission), whether it
     has closed, its payouts once closed, the event ids counted in it that are remembered (an
-    ordered set, kept in step with :attr:`Board.seen`) and, on boards other than campaigns,
-    each member's submission count and (on a board that needs joining) who joined."""
+    ordered set, kept in step with :attr:`Board.seen`), from when on they need no timed
+    forgetting (see :meth:`Board.untimed_from`) and, on boards other than campaigns, each
+    member's submission count and (on a board that needs joining) who joined."""
 
     __slots__ = (
         "activity_id",
@@ -82,6 +84,7 @@ class IntervalState:
         "payouts",
         "span",
         "submissions",
+        "untimed_from",
     )
 
     def __init__(self, activity_id: str, span: Interval) -> None:
@@ -93,6 +96,8 @@ class IntervalState:
         self.event_ids: dict[str, None] = {}
         self.submissions: dict[str, int] = {}
         self.joined: dict[str, None] = {}
+        self.untimed_from: datetime | None = None
+        """:meth:`Board.untimed_from` for this interval, once computed."""
 
     def __len__(self) -> int:
         return 0 if self.board is None else len(self.board)
@@ -310,6 +315,22 @@ class Board:
         if self.seen.get(event_id) is record:
             del self.seen[event_id]
             del record.state.event_ids[event_id]
+
+    def untimed_from(self, state: IntervalState) -> datetime:
+        """The earliest time (in UTC) from which an event id counted in ``state`` needs no
+        timed forgetting: the closing of the interval after ``state`` (at its end, plus the
+        grace) forgets it no later than its time leaving the window would. ``state``'s ids
+        are forgotten when the next interval closes (see :meth:`close`), so an id stamped
+        at or after that closing less the window is gone before the window ends. A date
+        past every time when no interval follows (the board's last, or an ended board).
+        Cached on ``state``. O(1).
+        """
+        since = state.untimed_from
+        if since is None:
+            after = None if self.ended else self.schedule.after(state.span)
+            since = _NEVER if after is None else after.end + self.settings.grace - self.window
+            state.untimed_from = since
+        return since
 
     def forget(self, state: IntervalState) -> None:
         """Forget the event ids counted in ``state``. O(ids of ``state``)."""
