@@ -322,12 +322,13 @@ class Board:
         grace) forgets it no later than its time leaving the window would. ``state``'s ids
         are forgotten when the next interval closes (see :meth:`close`), so an id stamped
         at or after that closing less the window is gone before the window ends. A date
-        past every time when no interval follows (the board's last, or an ended board).
-        Cached on ``state``. O(1).
+        past every time when no interval follows (the board's last; an ended board takes no
+        more submissions, and :meth:`~rankcore.campaigns.book.BoardBook.end_board` times
+        the ids it holds). Cached on ``state``. O(1).
         """
         since = state.untimed_from
         if since is None:
-            after = None if self.ended else self.schedule.after(state.span)
+            after = self.schedule.after(state.span)
             since = _NEVER if after is None else after.end + self.settings.grace - self.window
             state.untimed_from = since
         return since
