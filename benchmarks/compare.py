@@ -15,15 +15,16 @@ package's CompetitionRankingLeaderboard). The Redis subjects run on a private re
 started here on a free loopback port (see ``peers.py``); they run a prefix of the same
 operation sequence (``--redis-ops``), since they are one to two orders of magnitude slower.
 
-Rounds alternate between subjects and the best round of each counts, so machine noise hits
-all alike. ``top100+read`` and ``around10+read`` also read every row's fields (member,
-score, rank, reached-at time; the kernel decodes the score and time when read), so that lazy
-decoding cannot hide a cost. The listing and write goals of issue #14 end the output as
-PASS/FAIL verdicts. At the largest size it then measures the issue's other targets in the same run:
-one loyalty activity through the engine, Capillary's page-of-10 request through ``handle()``
-against the kernel's ``page(0, 10)`` with the fields a row shows read (rank, score,
-reached-at time: standings decode them when read) plus the profile lookups it needs, and
-memory per enrolled customer (tracemalloc) against the reference's memory per member.
+Each round runs every operation on each subject back to back (the order reversed every other
+round), and the best round of each counts, so machine noise hits all alike. ``top100+read``
+and ``around10+read`` also read every row's fields (member, score, rank, reached-at time; the
+kernel decodes the score and time when read), so that lazy decoding cannot hide a cost. The
+listing and write goals of issue #14 end the output as PASS/FAIL verdicts. At the largest
+size it then measures the issue's other targets in the same run: one loyalty activity
+through the engine, Capillary's page-of-10 request through ``handle()`` against the
+kernel's ``page(0, 10)`` with the fields a row shows read (rank, score, reached-at time:
+standings decode them when read) plus the profile lookups it needs, and memory per enrolled
+customer (tracemalloc) against the reference's memory per member.
 """
 
 from __future__ import annotations
@@ -251,11 +252,19 @@ class _Facade:
 
 
 def best_times(subjects: list[Subject], rounds: int) -> dict[str, dict[str, float]]:
-    """ops/s of each (subject, operation): the best of ``rounds`` alternating rounds."""
+    """ops/s of each (subject, operation): the best of ``rounds`` rounds. In each round every
+    operation runs on each subject that has it back to back, in an order reversed every other
+    round, so that the subjects compared in a ratio run seconds apart at most (this
+    machine's speed can change by half within a minute) and none always goes first."""
     best: dict[str, dict[str, float]] = {s.name: {} for s in subjects}
-    for _ in range(rounds):
-        for subject in subjects:
-            for op, (run, count) in subject.runs.items():
+    operations = list(dict.fromkeys(op for s in subjects for op in s.runs))
+    for round_ in range(rounds):
+        order = subjects if round_ % 2 == 0 else subjects[::-1]
+        for op in operations:
+            for subject in order:
+                if op not in subject.runs:
+                    continue
+                run, count = subject.runs[op]
                 gc.collect()
                 started = time.perf_counter()
                 run()
@@ -435,7 +444,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--ops", type=int, default=200_000, help="in-process incr+rank ops")
     parser.add_argument("--redis-ops", type=int, default=20_000, help="ops for Redis subjects")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-redis", action="store_true", help="in-process subjects only")
     parser.add_argument("--redis-server", default=None, help="path of the redis-server binary")
@@ -478,7 +487,7 @@ def main(argv: list[str] | None = None) -> None:
     }
     print(
         f"# Python {platform.python_version()} on {platform.machine()} {platform.system()}, "
-        f"{_cpu()}; best of {args.rounds} alternating rounds"
+        f"{_cpu()}; best of {args.rounds} rounds, subjects back to back per operation"
     )
     if server is not None:
         with redis_server(server) as port:
