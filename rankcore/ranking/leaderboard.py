@@ -1,12 +1,13 @@
 """The ranking kernel: one leaderboard, O(log n) updates and ranks under every tie policy.
 
-A board keeps three structures in step:
+A board keeps two structures in step:
 
 - ``_keys``: member -> sort key (see :mod:`rankcore.ranking.keys`: one ``int`` packing the
   score, the subscore if the board has one, the reached-at time, the write sequence and the
   types of the numbers),
-- ``_members``: sort key -> member,
-- ``_sorted``: a :class:`~sortedcontainers.SortedList` of the keys, best first.
+- ``_sorted``: the keys, best first, each with its member beside it
+  (:class:`~rankcore.ranking.sortedkeys.SortedKeys`), so a listing reads its members off
+  the same sublist as its keys.
 
 Ranks are counts of better keys, found by bisection. A dense board also keeps the distinct
 tie parts (``_distinct``, with their multiplicities in ``_counts``), since counting distinct
@@ -132,7 +133,6 @@ class Leaderboard(Generic[M]):
         "_desc",
         "_distinct",
         "_keys",
-        "_members",
         "_meta",
         "_seq",
         "_shift",
@@ -162,7 +162,6 @@ class Leaderboard(Generic[M]):
         decoders = field_decoders(self._desc, self._shift, self._sub, 3)  # the key's item
         self._standing_type = keyed(kind, *decoders)
         self._keys: dict[M, int] = {}
-        self._members: dict[int, M] = {}
         self._meta: dict[M, Any] | None = None
         self._sorted = SortedKeys()
         self._seq = 0
@@ -328,7 +327,6 @@ class Leaderboard(Generic[M]):
         """Remove every member. O(n)."""
         self._version += 1
         self._keys.clear()
-        self._members.clear()
         self._sorted.clear()
         self._meta = None
         if self._counts is not None and self._distinct is not None:
@@ -428,15 +426,13 @@ class Leaderboard(Generic[M]):
         self._seq = seq
         if staged or metas:
             self._version += 1
-        keys, members = self._keys, self._members
+        keys = self._keys
         replaced = [keys[m] for m in staged if m in keys]
-        for key in replaced:
-            del members[key]
-            if self._counts is not None:
+        if self._counts is not None:
+            for key in replaced:
                 self._count_out(key >> LOW_BITS)
         keys.update(staged)
-        members.update(zip(staged.values(), staged.keys(), strict=True))
-        self._sorted.replace(replaced, staged.values())
+        self._sorted.replace(replaced, staged)
         if self._counts is not None and self._distinct is not None:
             for key in staged.values():
                 self._count_in(key >> LOW_BITS)
@@ -513,8 +509,9 @@ class Leaderboard(Generic[M]):
         key = self._key_of(member)
         if key is None:
             raise MemberNotFound(member)
-        start, keys, previous = self._sorted.window(key, before, after)
-        return self._standings(keys, self._ranks(keys, start, self._policy(ties), previous))
+        start, keys, members, previous = self._sorted.window(key, before, after)
+        ranks = self._ranks(keys, start, self._policy(ties), previous)
+        return self._standings(keys, members, ranks)
 
     def by_rank(self, first: int, last: int) -> list[Standing[M]]:
         """Every member whose rank lies in ``[first, last]``, in rank order.
@@ -663,7 +660,8 @@ class Leaderboard(Generic[M]):
         key_of = self._key_of
         found = {key for key in map(key_of, given) if key is not None}
         keys = sorted(found)
-        return self._standings(keys, map(self._rank, keys, repeat(ties)))
+        members = list(map(self._sorted.member_of, keys))
+        return self._standings(keys, members, map(self._rank, keys, repeat(ties)))
 
     def page_after(
         self, cursor: str | None, limit: int, ties: TiePolicy | str | None = None
@@ -687,7 +685,8 @@ class Leaderboard(Generic[M]):
         stop = start + limit
         entries = self._slice(start, stop, self._policy(ties))
         more = stop < len(self._sorted)
-        return Page(tuple(entries), self._cursor(self._sorted[stop - 1]) if more else None)
+        cursor = self._cursor(self._sorted.key_at(stop - 1)) if more else None
+        return Page(tuple(entries), cursor)
 
     # -- state (snapshots) --------------------------------------------------------------------
 
@@ -701,11 +700,9 @@ class Leaderboard(Generic[M]):
         ``int``. A board without a subscore and without metadata gives the same state as
         before either existed, and :meth:`from_state` reads such states as they are.
         """
-        members = self._members
         meta = self._meta or {}
         entries: list[list[object]] = []
-        for key in self._sorted:
-            member = members[key]
+        for key, member in self._sorted.items():
             if isinstance(member, bool) or not isinstance(member, (str, int)):
                 raise InvalidArgumentType(
                     f"only str and int members can be saved, not {type(member).__name__}"
@@ -758,10 +755,9 @@ class Leaderboard(Generic[M]):
                 metas[member] = check_meta(entry[2])
         board._seq = seq
         board._keys = keys
-        board._members = {key: member for member, key in keys.items()}
-        if len(board._members) != len(keys):
+        if len(set(keys.values())) != len(keys):
             raise ValueError("duplicate leaderboard keys")
-        board._sorted.update(keys.values())
+        board._sorted.replace((), keys)
         if board._counts is not None:
             for key in keys.values():
                 board._count_in(key >> LOW_BITS)
@@ -916,16 +912,14 @@ class Leaderboard(Generic[M]):
         else:
             bound = key
         if old is None:
-            self._sorted.add(key)
+            self._sorted.add(key, member)
             # A dense rank counts distinct ties (below), not keys.
             below = 0 if counts is not None else self._sorted.bisect_left(bound)
         else:
-            del self._members[old]
-            below = self._sorted.move(old, key, bound)
+            below = self._sorted.move(old, key, member, bound)
             if counts is not None:
                 self._count_out(old >> LOW_BITS)
         self._keys[member] = key
-        self._members[key] = member
         if counts is not None:
             self._count_in(part)
             rank = self._rank(key, ties)
@@ -943,7 +937,6 @@ class Leaderboard(Generic[M]):
     def _unlink(self, key: int) -> None:
         """Remove ``key`` from the sorted structures (not from ``_keys``)."""
         self._sorted.remove(key)
-        del self._members[key]
         if self._counts is not None:
             self._count_out(key >> LOW_BITS)
 
@@ -971,7 +964,7 @@ class Leaderboard(Generic[M]):
 
     def _run(self, index: int) -> tuple[int, int]:
         """Index range of the members tied with the member at ``index``."""
-        return self._run_of(self._sorted[index] >> LOW_BITS)
+        return self._run_of(self._sorted.key_at(index) >> LOW_BITS)
 
     def _rank(self, key: int, ties: TiePolicy) -> int:
         part = key >> LOW_BITS
@@ -991,23 +984,24 @@ class Leaderboard(Generic[M]):
         )
         return standing
 
-    def _standings(self, keys: list[int], ranks: Iterable[int]) -> list[Standing[M]]:
-        """The standings of the entries ``keys`` with ranks ``ranks``. O(k), in C but for the
-        fields a reader decodes later."""
+    def _standings(
+        self, keys: list[int], members: list[M], ranks: Iterable[int]
+    ) -> list[Standing[M]]:
+        """The standings of the entries ``keys``, whose members are ``members``, with ranks
+        ``ranks``. O(k), in C but for the fields a reader decodes later."""
         if self._meta:
-            members = list(map(self._members.__getitem__, keys))
             rows = zip(members, ranks, map(self._meta.get, members), keys, strict=True)
         else:
-            rows = zip(map(self._members.__getitem__, keys), ranks, repeat(None), keys)
+            rows = zip(members, ranks, repeat(None), keys)
         build: Any = self._standing_type  # tuple's own constructor, in C
         return list(map(build, rows))
 
     def _slice(self, start: int, stop: int, ties: TiePolicy) -> list[Standing[M]]:
         """Standings of entries ``[start, stop)`` with ranks under ``ties``. O(log n + k)."""
-        keys = self._sorted.slice(start, stop)
+        keys, members = self._sorted.slice(start, stop)
         if not keys:
             return []
-        return self._standings(keys, self._ranks(keys, start, ties))
+        return self._standings(keys, members, self._ranks(keys, start, ties))
 
     def _ranks(
         self, keys: list[int], start: int, ties: TiePolicy, previous: int | None = None
@@ -1065,12 +1059,12 @@ class Leaderboard(Generic[M]):
         O(n log n): for tests, never for production paths.
         """
         self._sorted._check()
-        assert len(self._keys) == len(self._members) == len(self._sorted)
+        assert len(self._keys) == len(self._sorted)
+        for key, member in self._sorted.items():
+            assert self._keys[member] == key
         seqs = set()
         plain = self._sub is None
-        for member, key in self._keys.items():
-            assert self._members[key] is member or self._members[key] == member
-            assert key in self._sorted
+        for key in self._keys.values():
             seq = decode_seq(key) if plain else decode_seq(key) >> 1
             assert 0 < seq <= self._seq
             seqs.add(seq)
