@@ -15,8 +15,9 @@ below the rank bound in the sublist it already holds. :meth:`SortedKeys.replace`
 keys at once (a batch): past a few, rebuilding the lists in C costs less than a descent per
 key.
 
-This relies on SortedKeyList's documented layout (``_lists``, ``_keys``, ``_maxes``,
-``_loc``, ``_pos``, ``_expand``, ``_delete``), stable since sortedcontainers 2.0.
+This relies on SortedKeyList's documented layout (``_lists``, ``_keys``, ``_maxes``, the
+positional index ``_index`` with ``_offset`` and ``_build_index``, ``_pos``, ``_expand``,
+``_delete``), stable since sortedcontainers 2.0.
 """
 
 from __future__ import annotations
@@ -33,9 +34,6 @@ __all__ = ["SortedKeys"]
 
 _REBUILD: Final = 16
 """``replace`` rebuilds the lists when it swaps more than one key in this many."""
-
-_FIRST: Final = itemgetter(0)
-_SECOND: Final = itemgetter(1)
 
 
 class SortedKeys(SortedKeyList):  # type: ignore[misc]  # sortedcontainers is untyped
@@ -132,9 +130,8 @@ class SortedKeys(SortedKeyList):  # type: ignore[misc]  # sortedcontainers is un
     def replace(self, old: Collection[int], new: Mapping[Any, int]) -> None:
         """Remove the keys ``old`` (each present) and add the keys of ``new`` (member ->
         key, none present). O((r + a) log n) for r removed and a added, one key at a time;
-        when they are more than one in :data:`_REBUILD` of the list, O(n + a log a) in C:
-        the kept entries and the sorted new ones are two sorted runs, which one ``sorted``
-        merges.
+        when they are more than one in :data:`_REBUILD` of the list, O(n + a log a) in C: the
+        kept keys are one sorted run, which ``sorted`` merges with the new ones.
         """
         if (len(old) + len(new)) * _REBUILD <= self._len:
             for key in old:
@@ -144,16 +141,23 @@ class SortedKeys(SortedKeyList):  # type: ignore[misc]  # sortedcontainers is un
             return
         gone = set(old)
         flat = chain.from_iterable
-        kept = compress(self.items(), map(not_, map(gone.__contains__, flat(self._keys))))
-        entries = sorted(chain(kept, sorted(zip(new.values(), new.keys(), strict=True))))
+        keep = list(map(not_, map(gone.__contains__, flat(self._keys))))
+        keys = list(compress(flat(self._keys), keep))
+        keys += new.values()
+        members = list(compress(flat(self._lists), keep))
+        members += new.keys()
+        # Sort the positions by key (ints compared in C, no pair built per entry), then
+        # read both lists in that order.
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        keys = list(map(keys.__getitem__, order))
+        members = list(map(members.__getitem__, order))
         self.clear()
         load = self._load
-        for start in range(0, len(entries), load):
-            run = entries[start : start + load]
-            self._keys.append(list(map(_FIRST, run)))
-            self._lists.append(list(map(_SECOND, run)))
+        for start in range(0, len(keys), load):
+            self._keys.append(keys[start : start + load])
+            self._lists.append(members[start : start + load])
         self._maxes.extend(map(itemgetter(-1), self._keys))
-        self._len = len(entries)
+        self._len = len(keys)
 
     def key_at(self, index: int) -> int:
         """The key at ``index`` (from 0, less than ``len``). O(log n)."""
