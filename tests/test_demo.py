@@ -9,6 +9,7 @@ import random
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from itertools import count
 from typing import Any
 
 import pytest
@@ -52,14 +53,16 @@ fractions, so that their sums are exact)."""
 
 
 def fixed_timer() -> Any:
-    """A stand-in for ``time.perf_counter``: the engines take turns a day each, and each
-    turn reads the timer twice; a single-event day takes ``SINGLE_DAY``, a batch day
-    ``BATCH_DAY``."""
+    """A stand-in for ``time.perf_counter``: the engines take turns a day each, the
+    single-event engine first on even days (from 0) and the batches first on odd ones, and
+    each turn reads the timer twice; a single-event day takes ``SINGLE_DAY``, a batch day
+    ``BATCH_DAY``. Were the turns in another order, the rates would come out mixed."""
 
     def times() -> Iterator[float]:
         now = 0.0
-        while True:
-            for took in (SINGLE_DAY, BATCH_DAY):
+        for day in count():
+            turns = (SINGLE_DAY, BATCH_DAY) if day % 2 == 0 else (BATCH_DAY, SINGLE_DAY)
+            for took in turns:
                 yield now
                 now += took
                 yield now
