@@ -303,6 +303,9 @@ def test_malformed_states_are_refused() -> None:
     ):
         with pytest.raises((ValueError, TypeError, KeyError)):
             Leaderboard.from_state({**good, **change})
+    key = good["entries"][0][1]  # type: ignore[index]
+    with pytest.raises(ValueError, match="duplicate leaderboard keys"):
+        Leaderboard.from_state({**good, "entries": [["a", key], ["b", key]]})
 
 
 def test_returned_standings_behave_as_standing_values() -> None:
