@@ -85,8 +85,8 @@ class SortedKeys(SortedKeyList):  # type: ignore[misc]  # sortedcontainers is un
     def move(self, old: int, new: int, member: Any, bound: int) -> int:
         """Replace the key ``old`` (which must be present) by ``new``, now with ``member``;
         return how many keys are then smaller than ``bound``. O(log n); one descent when
-        ``new`` stays in the sublist of ``old``, and no shift of it when ``new`` takes the
-        place of ``old``.
+        ``new`` stays in the sublist of ``old``, no shift of it when ``new`` takes the
+        place of ``old``, and no bisection for ``bound`` when it lies next to ``new``.
         """
         keys = self._keys
         maxes = self._maxes
@@ -110,7 +110,18 @@ class SortedKeys(SortedKeyList):  # type: ignore[misc]  # sortedcontainers is un
                 members.insert(idx, member)
             maxes[pos] = sub[-1]
             if (pos == 0 or maxes[pos - 1] < bound) and bound <= sub[-1]:
-                below: int = bisect_left(sub, bound)
+                # The bound is mostly next to new (a competition bound is new's own tie's
+                # first key, and few keys tie): check there before bisecting.
+                below: int
+                if bound <= new:
+                    if idx == 0 or sub[idx - 1] < bound:
+                        below = idx
+                    else:
+                        below = bisect_left(sub, bound, 0, idx)
+                elif bound <= sub[idx + 1]:  # new is not last: sub[-1] >= bound > new
+                    below = idx + 1
+                else:
+                    below = bisect_left(sub, bound, idx + 1)
                 if pos:  # add the keys of the sublists before: SortedList._loc, inlined
                     index = self._index
                     if not index:
