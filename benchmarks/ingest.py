@@ -23,17 +23,13 @@ clone). Results are quoted in ``docs/performance.md``.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
-import tarfile
 import tempfile
-from io import BytesIO
 from pathlib import Path
 from typing import IO
 
-BASELINE = "5c89750"
-"""The last revision before batch ingestion: the code issue #14 measured."""
+from revisions import BASELINE, HERE, check_import, checkout, spawn
 
 GOAL = 3.0
 
@@ -85,33 +81,10 @@ print(len(season) + awards, flush=True)
 """
 
 
-def _baseline_tree(revision: str, folder: Path) -> Path:
-    """``revision``'s ``rankcore`` package, unpacked into ``folder``; returns ``folder``."""
-    repository = Path(__file__).resolve().parent.parent
-    done = subprocess.run(
-        ["git", "-C", str(repository), "archive", "--format=tar", revision, "rankcore"],
-        capture_output=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        sys.exit(f"git archive {revision} failed: {done.stderr.decode().strip()}")
-    with tarfile.open(fileobj=BytesIO(done.stdout)) as archive:
-        archive.extractall(folder, filter="data")
-    return folder
-
-
 def _start(tree: Path, mode: str, events: int) -> tuple[subprocess.Popen[str], int]:
-    worker = subprocess.Popen(
-        [sys.executable, "-c", WORKER, mode, str(events)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=tree,  # ``-c`` puts the working directory first on sys.path
-        env={**os.environ, "PYTHONPATH": str(tree)},
-    )
+    worker = spawn(tree, WORKER, mode, str(events), stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     source, days = _read(worker.stdout).rsplit(maxsplit=1)
-    if not Path(source).is_relative_to(tree):
-        sys.exit(f"a worker for {tree} imported rankcore from {source}")
+    check_import(tree, source)
     return worker, int(days)
 
 
@@ -128,13 +101,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--baseline", default=BASELINE, help="the revision to compare with")
     parser.add_argument("--events", type=int, default=200_000, help="the season's activities")
     args = parser.parse_args(argv)
-    here = Path(__file__).resolve().parent.parent
     with tempfile.TemporaryDirectory() as folder:
-        old = _baseline_tree(args.baseline, Path(folder))
+        old = checkout(args.baseline, Path(folder))
         subjects = {
             "baseline": (old, "single"),
-            "single": (here, "single"),
-            "batches": (here, "batches"),
+            "single": (HERE, "single"),
+            "batches": (HERE, "batches"),
         }
         workers = {name: _start(tree, mode, args.events) for name, (tree, mode) in subjects.items()}
         days = {count for _, count in workers.values()}

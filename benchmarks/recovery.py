@@ -1,11 +1,14 @@
 """Recovery cost: how fast an engine reopens a long journal, and how much memory it takes.
 
-    python benchmarks/recovery.py [--events 200000] [--batch 1000]
+    python benchmarks/recovery.py [--events 200000] [--batch 1000] [--baseline REV]
 
 Writes journals of ``--events`` mutations (with ``fsync="never"`` and no automatic
 checkpoint), each reopened in a fresh child process that reports its replay time and peak
 resident memory, all in one run:
 
+- ``baseline``: the ``mixed`` journal below, written and replayed by the code of
+  ``--baseline`` (default: the last revision before batch ingestion, the code issue #14
+  measured), taken out of this repository's history with ``git archive``;
 - ``mixed``: awards and activities with fresh event ids, one record per call (what a game
   backend calling ``award``/``record_activity`` writes);
 - ``activities``: the same activities only, one record per ``record_activity`` call;
@@ -16,8 +19,10 @@ resident memory, all in one run:
 
 Rates are events per second (a batch record counts as its activities; for the one-record
 journals events and records are the same), and the batch journal's rate is given as a ratio
-to the one-record journal of the same activities. The ``mixed`` child's memory is compared
-with a child building the same state without a journal. Results are quoted in
+to the one-record journal of the same activities; both batch journals are judged against
+issue #14's goal of 100,000 events/s and compared with the baseline's replay. The ``mixed``
+child's memory is compared with a child building the same state without a journal. Needs
+``git`` and the repository's history (a full clone). Results are quoted in
 ``docs/performance.md``.
 """
 
@@ -25,10 +30,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
+
+from revisions import BASELINE, HERE, check_import, checkout, run
+
+GOAL = 100_000
+"""Issue #14's goal for replaying batch records, in events per second."""
 
 WRITER = r"""
 import sys
@@ -72,6 +80,7 @@ engine.close()
 
 READER = r"""
 import json, resource, sys, time
+import rankcore
 from rankcore import Engine
 
 started = time.perf_counter()
@@ -79,8 +88,9 @@ engine = Engine(journal=sys.argv[1], checkpoint_every=None)
 elapsed = time.perf_counter() - started
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 report = engine.recovery
-print(json.dumps({"records": report.replayed, "events": report.mutations, "seconds": elapsed,
-                  "peak_mb": peak}))
+events = getattr(report, "mutations", report.replayed)  # older reports: one record, one event
+print(json.dumps({"records": report.replayed, "events": events, "seconds": elapsed,
+                  "peak_mb": peak, "source": rankcore.__file__}))
 """
 
 MEMORY = (
@@ -89,40 +99,51 @@ MEMORY = (
 )
 
 
-def _run(code: str, *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True
-    )
-    return done.stdout
+def _replay(tree: Path, journal: Path, mode: str, events: str, size: str) -> dict[str, float]:
+    """Write ``journal`` in ``mode`` with ``tree``'s code, then reopen it with the same code
+    in a fresh child: its records, events, replay seconds, peak MB and size in MiB."""
+    run(tree, WRITER, str(journal), mode, events, size)
+    result = json.loads(run(tree, READER, str(journal)))
+    check_import(tree, result.pop("source"))
+    result["mib"] = journal.stat().st_size / 2**20
+    result["rate"] = result["events"] / result["seconds"]
+    return dict(result)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--baseline", default=BASELINE, help="the revision to compare with")
     options = parser.parse_args()
     events, size = str(options.events), str(options.batch)
-    results = {}
+    subjects = ("baseline", "mixed", "activities", "batches", "mixed-batches")
     with tempfile.TemporaryDirectory() as folder:
-        for mode in ("mixed", "activities", "batches", "mixed-batches"):
-            journal = Path(folder) / f"{mode}.journal"
-            _run(WRITER, str(journal), mode, events, size)
-            result = json.loads(_run(READER, str(journal)))
-            result["mib"] = journal.stat().st_size / 2**20
-            results[mode] = result
-    in_memory = json.loads(_run(WRITER + MEMORY, "-", "mixed", events, size))
-    for mode, r in results.items():
-        rate = r["events"] / r["seconds"]
-        r["rate"] = rate
+        old = checkout(options.baseline, Path(folder) / "baseline")
+        results = {}
+        for name in subjects:
+            tree, mode = (old, "mixed") if name == "baseline" else (HERE, name)
+            results[name] = _replay(tree, Path(folder) / f"{name}.journal", mode, events, size)
+        in_memory = json.loads(run(HERE, WRITER + MEMORY, "-", "mixed", events, size))
+    print(f"# {options.events:,} events per journal; baseline: {options.baseline}")
+    for name, r in results.items():
         print(
-            f"{mode:>13}: {r['records']:>9,} records ({r['mib']:6.1f} MiB), {r['events']:>9,}"
-            f" events replayed in {r['seconds']:6.2f} s = {rate:>9,.0f} events/s,"
+            f"{name:>13}: {r['records']:>9,} records ({r['mib']:6.1f} MiB), {r['events']:>9,}"
+            f" events replayed in {r['seconds']:6.2f} s = {r['rate']:>9,.0f} events/s,"
             f" peak {r['peak_mb']:.0f} MB"
         )
-    ratio = results["batches"]["rate"] / results["activities"]["rate"]
+    rate = {name: r["rate"] for name, r in results.items()}
+    print(f"mixed journal replays {rate['mixed'] / rate['baseline']:.1f}x the baseline's")
+    ratio = rate["batches"] / rate["activities"]
     print(f"batch records replay {ratio:.1f}x the events/s of one record per activity")
-    mixed_ratio = results["mixed-batches"]["rate"] / results["mixed"]["rate"]
+    mixed_ratio = rate["mixed-batches"] / rate["mixed"]
     print(f"mixed batch records replay {mixed_ratio:.1f}x the events/s of the mixed journal")
+    for name in ("batches", "mixed-batches"):
+        verdict = "PASS" if rate[name] >= GOAL else "FAIL"
+        print(
+            f"{name} {rate[name]:,.0f} events/s ({rate[name] / rate['baseline']:.1f}x the"
+            f" baseline's): goal >= {GOAL:,} events/s: {verdict}"
+        )
     mixed = results["mixed"]["peak_mb"]
     print(
         f"memory: peak {mixed:.0f} MB reopening the mixed journal, {in_memory['peak_mb']:.0f} MB"

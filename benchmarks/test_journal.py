@@ -1,12 +1,16 @@
 """The cost of durability: ingest throughput of awards without a journal and with each fsync
 policy, and of activities one call each against batches of 100 (one record and one fsync per
-batch). ``pytest benchmarks/test_journal.py --benchmark-enable``; the results are quoted in
-``docs/durability.md`` as ratios to the engine without a journal (a batch's time divided by
-100 is its cost per activity)."""
+batch); and recovery: reopening a journal of activities written one record per call, or in
+batch records of 100. ``pytest benchmarks/test_journal.py --benchmark-enable``; the ingest
+results are quoted in ``docs/durability.md`` as ratios to the engine without a journal (a
+batch's time divided by 100 is its cost per activity), the recovery results in
+``docs/performance.md`` (``benchmarks/recovery.py`` measures longer journals in fresh
+processes)."""
 
 from __future__ import annotations
 
 import itertools
+import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -92,3 +96,43 @@ def test_ingest_activities(
     else:
         benchmark.pedantic(many, rounds=max(rounds // BATCH, 20), warmup_rounds=2)
     engine.close()
+
+
+REPLAYED = 20_000
+
+
+@pytest.mark.parametrize("batch", [1, BATCH], ids=["one", "batch100"])
+def test_replay(benchmark: BenchmarkFixture, tmp_path: Path, batch: int) -> None:
+    """Reopen a journal of 20,000 activities with fresh event ids (after the 1,004 records
+    that set the world up), written one ``record_activity`` record each or 100 per
+    ``record_activities`` record; each round replays a fresh copy. Divide by 20,000 for the
+    cost per activity."""
+    written = tmp_path / "written"  # the journal and its snapshot
+    written.mkdir()
+    engine = _loyalty(written / "bench.journal", "never")
+    if batch == 1:
+        for n in range(REPLAYED):
+            engine.record_activity(1, n % CUSTOMERS, "points", 1 + n % 5, event_id=f"e{n}")
+    else:
+        for first in range(0, REPLAYED, batch):
+            ns = range(first, first + batch)
+            engine.record_activities(
+                1, [(n % CUSTOMERS, "points", 1 + n % 5, None, f"e{n}") for n in ns]
+            )
+    engine.close()
+    copy = tmp_path / "copy"
+
+    def fresh_copy() -> tuple[tuple[Path], dict[str, object]]:
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(written, copy)
+        return (copy / "bench.journal",), {}
+
+    def reopen(journal: Path) -> int:
+        reopened = Engine(journal=journal, checkpoint_every=None)
+        report = reopened.recovery
+        reopened.close()
+        assert report is not None
+        return report.mutations
+
+    setup = 4 + CUSTOMERS  # the org, the group, the period, the target and the customers
+    assert benchmark.pedantic(reopen, setup=fresh_copy, rounds=5) == setup + REPLAYED

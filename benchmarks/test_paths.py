@@ -2,8 +2,9 @@
 
     pytest benchmarks/test_paths.py --benchmark-enable [--sizes 10000,100000] [--rollover 100000]
 
-``test_activity_batch_two_targets`` times one batch of 100 activities: divide by 100 to
-compare it with ``test_activity_two_targets``.
+The ``_batch`` cases time one batch of 100 (activities, awards or submissions): divide by 100
+to compare each with its one-call case (``test_activity_two_targets``, ``test_campaign_award``,
+``test_board_submit``).
 
 Worlds are built once per size (see :mod:`worlds`; 1,000,000 customers take a few minutes
 through the public API) and shared by the cases of that size.
@@ -12,16 +13,21 @@ through the public API) and shared by the cases of that size.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 from worlds import (
+    APP,
+    BOARD,
     CAMPAIGN,
     ORG,
     ROLLOVER_AT,
+    BoardWorld,
     CampaignWorld,
     LoyaltyWorld,
+    board_world,
     campaign_world,
     loyalty_world,
     rollover_world,
@@ -31,26 +37,36 @@ from rankcore import Engine, StreakBroken
 from rankcore.api import handle
 from rankcore.campaigns import IntervalClosed
 
-_loyalty: dict[int, LoyaltyWorld] = {}
-_campaigns: dict[int, CampaignWorld] = {}
+W = TypeVar("W")
+_built: dict[Callable[[int], Any], tuple[int, Any]] = {}
+
+
+def _once(build: Callable[[int], W], size: int) -> W:
+    """``build(size)``, built once per size: each builder keeps only its latest world."""
+    held = _built.get(build)
+    if held is None or held[0] != size:
+        _built.pop(build, None)  # free the last size's world before building the next
+        _built[build] = held = (size, build(size))
+    world: W = held[1]
+    return world
 
 
 @pytest.fixture(scope="module")
-def loyalty(size: int) -> Iterator[LoyaltyWorld]:
+def loyalty(size: int) -> LoyaltyWorld:
     """``size`` customers on a milestone and a streak target (one period)."""
-    if size not in _loyalty:
-        _loyalty.clear()
-        _loyalty[size] = loyalty_world(size)
-    yield _loyalty[size]
+    return _once(loyalty_world, size)
 
 
 @pytest.fixture(scope="module")
-def campaign(size: int) -> Iterator[CampaignWorld]:
+def campaign(size: int) -> CampaignWorld:
     """A campaign interval with ``size`` participants."""
-    if size not in _campaigns:
-        _campaigns.clear()
-        _campaigns[size] = campaign_world(size)
-    yield _campaigns[size]
+    return _once(campaign_world, size)
+
+
+@pytest.fixture(scope="module")
+def board(size: int) -> BoardWorld:
+    """A board with ``size`` members."""
+    return _once(board_world, size)
 
 
 def test_activity_two_targets(benchmark: BenchmarkFixture, loyalty: LoyaltyWorld) -> None:
@@ -90,6 +106,44 @@ def test_campaign_award(benchmark: BenchmarkFixture, campaign: CampaignWorld) ->
         return engine.award(CAMPAIGN, sources[rng.randrange(len(sources))], 5).duplicate
 
     assert benchmark(award) is False
+
+
+def test_campaign_award_batch(benchmark: BenchmarkFixture, campaign: CampaignWorld) -> None:
+    """``award_many`` of 5 points to 100 random participants of the open interval (one call,
+    one lock, one record); compare its time divided by 100 with ``test_campaign_award``."""
+    rng = random.Random(3)
+    engine, sources = campaign.engine, campaign.sources
+
+    def batch() -> int:
+        awards = [(sources[rng.randrange(len(sources))], 5) for _ in range(BATCH)]
+        return engine.award_many(CAMPAIGN, awards).counted
+
+    assert benchmark(batch) == BATCH
+
+
+def test_board_submit(benchmark: BenchmarkFixture, board: BoardWorld) -> None:
+    """``submit`` of a random score (kept if it is the member's best) by a random member."""
+    rng = random.Random(3)
+    engine, members, top = board.engine, board.members, 10 * len(board.members)
+
+    def submit() -> int:
+        member = members[rng.randrange(len(members))]
+        return engine.submit(APP, BOARD, member, rng.randrange(top)).rank
+
+    assert benchmark(submit) >= 1
+
+
+def test_board_submit_batch(benchmark: BenchmarkFixture, board: BoardWorld) -> None:
+    """``submit_many`` of 100 random members' random scores (one call, one lock, one record);
+    compare its time divided by 100 with ``test_board_submit``."""
+    rng = random.Random(3)
+    engine, members, top = board.engine, board.members, 10 * len(board.members)
+
+    def batch() -> int:
+        entries = [(members[rng.randrange(len(members))], rng.randrange(top)) for _ in range(BATCH)]
+        return engine.submit_many(APP, BOARD, entries).applied
+
+    assert benchmark(batch) == BATCH
 
 
 def test_capillary_page_of_10(benchmark: BenchmarkFixture, loyalty: LoyaltyWorld) -> None:

@@ -5,6 +5,8 @@
   matches both), ``size`` customers each enrolled by one activity at its own time.
 - :func:`campaign_world`: one Rehook application with a daily leaderboard campaign and
   ``size`` participants with points in the open interval.
+- :func:`board_world`: a board (operator ``best``, one interval) of ``size`` members, filled
+  through :meth:`~rankcore.Engine.submit_many`.
 - :func:`rollover_world`: ``size`` customers with streaks and campaign points, one step
   before the end of a period and of the campaign's intervals (see :data:`ROLLOVER_AT`).
 """
@@ -125,6 +127,35 @@ def campaign_world(size: int, seed: int | None = None) -> CampaignWorld:
         at = CAMPAIGN_START + timedelta(microseconds=10 * i)
         engine.award(CAMPAIGN, source, rng.randrange(10 * size), at)
     return CampaignWorld(engine, size, sources)
+
+
+BOARD = "board_bench"
+
+
+@dataclass
+class BoardWorld:
+    engine: Engine
+    members: list[str]
+
+
+def board_world(size: int) -> BoardWorld:
+    """Board :data:`BOARD` of org :data:`APP` (operator ``best``, no reset) with ``size``
+    members whose scores are in ``[0, 10 * size)``, submitted at distinct times."""
+    rng = random.Random(size)
+    clock = ManualClock(CAMPAIGN_START)
+    engine = Engine(clock=clock, seed=1)
+    engine.add_org(APP, "UTC")
+    engine.create_board(APP, BOARD, start=CAMPAIGN_START)
+    clock.set(CAMPAIGN_START + timedelta(hours=6))
+    members = [f"player-{i}" for i in range(size)]
+    chunk = 10_000  # MAX_ENTRIES
+    for first in range(0, size, chunk):
+        entries = [
+            (member, rng.randrange(10 * size), CAMPAIGN_START + timedelta(microseconds=10 * i))
+            for i, member in enumerate(members[first : first + chunk], first)
+        ]
+        engine.submit_many(APP, BOARD, entries)
+    return BoardWorld(engine, members)
 
 
 ROLLOVER_START = datetime(2024, 6, 1, tzinfo=IST)
