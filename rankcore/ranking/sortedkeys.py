@@ -17,7 +17,7 @@ key.
 
 This relies on SortedKeyList's documented layout (``_lists``, ``_keys``, ``_maxes``, the
 positional index ``_index`` with ``_offset`` and ``_build_index``, ``_pos``, ``_expand``,
-``_delete``), stable since sortedcontainers 2.0.
+``_delete``), stable since sortedcontainers 2.0: the dependency is held below 3.
 """
 
 from __future__ import annotations
