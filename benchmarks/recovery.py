@@ -103,11 +103,11 @@ def _replay(tree: Path, journal: Path, mode: str, events: str, size: str) -> dic
     """Write ``journal`` in ``mode`` with ``tree``'s code, then reopen it with the same code
     in a fresh child: its records, events, replay seconds, peak MB and size in MiB."""
     run(tree, WRITER, str(journal), mode, events, size)
-    result = json.loads(run(tree, READER, str(journal)))
+    result: dict[str, float] = json.loads(run(tree, READER, str(journal)))
     check_import(tree, result.pop("source"))
     result["mib"] = journal.stat().st_size / 2**20
     result["rate"] = result["events"] / result["seconds"]
-    return dict(result)
+    return result
 
 
 def main() -> None:

@@ -65,6 +65,14 @@ def _loyalty(journal: Path | None, fsync: str) -> Engine:
     return engine
 
 
+def _activities(first: int, count: int) -> list[tuple[int, str, int, None, str]]:
+    """Activities ``first`` to ``first + count - 1`` as ``record_activities`` takes them,
+    each with a fresh event id."""
+    return [
+        (n % CUSTOMERS, "points", 1 + n % 5, None, f"e{n}") for n in range(first, first + count)
+    ]
+
+
 @pytest.mark.parametrize("fsync", ["none", "never", "always"])
 @pytest.mark.parametrize("batch", [1, BATCH], ids=["one", "batch100"])
 def test_ingest_activities(
@@ -81,14 +89,7 @@ def test_ingest_activities(
         engine.record_activity(1, n % CUSTOMERS, "points", 1 + n % 5, event_id=f"e{n}")
 
     def many() -> None:
-        first = next(counter) * BATCH
-        engine.record_activities(
-            1,
-            [
-                (n % CUSTOMERS, "points", 1 + n % 5, None, f"e{n}")
-                for n in range(first, first + BATCH)
-            ],
-        )
+        engine.record_activities(1, _activities(next(counter) * BATCH, BATCH))
 
     rounds = 2000 if fsync == "always" else 20000
     if batch == 1:
@@ -115,10 +116,7 @@ def test_replay(benchmark: BenchmarkFixture, tmp_path: Path, batch: int) -> None
             engine.record_activity(1, n % CUSTOMERS, "points", 1 + n % 5, event_id=f"e{n}")
     else:
         for first in range(0, REPLAYED, batch):
-            ns = range(first, first + batch)
-            engine.record_activities(
-                1, [(n % CUSTOMERS, "points", 1 + n % 5, None, f"e{n}") for n in ns]
-            )
+            engine.record_activities(1, _activities(first, batch))
     engine.close()
     copy = tmp_path / "copy"
 

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from rankcore import Engine, ManualClock
 from rankcore.api import Request
+from rankcore.commands import MAX_BATCH
 
 IST = ZoneInfo("Asia/Kolkata")
 ORG = 50156
@@ -148,11 +149,10 @@ def board_world(size: int) -> BoardWorld:
     engine.create_board(APP, BOARD, start=CAMPAIGN_START)
     clock.set(CAMPAIGN_START + timedelta(hours=6))
     members = [f"player-{i}" for i in range(size)]
-    chunk = 10_000  # MAX_ENTRIES
-    for first in range(0, size, chunk):
+    for first in range(0, size, MAX_BATCH):
         entries = [
             (member, rng.randrange(10 * size), CAMPAIGN_START + timedelta(microseconds=10 * i))
-            for i, member in enumerate(members[first : first + chunk], first)
+            for i, member in enumerate(members[first : first + MAX_BATCH], first)
         ]
         engine.submit_many(APP, BOARD, entries)
     return BoardWorld(engine, members)
